@@ -1,0 +1,235 @@
+//! Wire-level vectors for the connection loop: bytes in, bytes out, how it ends.
+
+use super::*;
+use std::io::Read;
+
+/// A transport that yields its data in pieces ending at the given cut points.
+struct Split<'a> {
+    data: &'a [u8],
+    pos: usize,
+    cuts: Vec<usize>,
+}
+
+impl Read for Split<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let next = self
+            .cuts
+            .iter()
+            .copied()
+            .find(|&c| c > self.pos)
+            .unwrap_or(self.data.len());
+        let n = (next - self.pos).min(buf.len());
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl Transport for Split<'_> {
+    fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Echoes `METHOD path?query body` and reads the whole body.
+fn echo(mut req: Request<'_>) -> Response {
+    match req.body.to_vec() {
+        Ok(b) => Response::ok(format!(
+            "{} {}?{} {}",
+            req.method,
+            req.path,
+            req.query,
+            String::from_utf8_lossy(&b)
+        )),
+        Err(_) => Response::new(500),
+    }
+}
+
+/// Ignores the body entirely.
+fn ignore(_: Request<'_>) -> Response {
+    Response::ok("ignored")
+}
+
+fn limits() -> Limits {
+    Limits {
+        max_body: 64,
+        drain_max: 16,
+        ..Limits::default()
+    }
+}
+
+/// Runs the loop over `wire` cut at `cuts`; returns output without Date lines, and the end.
+fn run_split(wire: &[u8], cuts: Vec<usize>, svc: fn(Request<'_>) -> Response) -> (String, End) {
+    let limits = limits();
+    let mut src = ConnReader::new(Split { data: wire, pos: 0, cuts }, limits.max_head);
+    let mut out = Vec::new();
+    let mut svc = svc;
+    let end = serve(&mut src, &mut out, &limits, &mut svc, &mut NoHooks);
+    let text = String::from_utf8_lossy(&out)
+        .split("\r\n")
+        .filter(|l| !l.starts_with("Date: "))
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    (text, end)
+}
+
+fn run(wire: &str, svc: fn(Request<'_>) -> Response) -> (String, End) {
+    run_split(wire.as_bytes(), vec![], svc)
+}
+
+const H: &str = "Host: h\r\n";
+
+#[test]
+fn exchanges_table() {
+    let ok = |body: &str| format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    let ok_close = |body: &str| {
+        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+    };
+    let cases: Vec<(String, fn(Request<'_>) -> Response, String, End)> = vec![
+        // pipelined, answered in order, then EOF
+        (
+            format!("GET /a HTTP/1.1\r\n{H}\r\nPOST /b?x=1 HTTP/1.1\r\n{H}Content-Length: 3\r\n\r\nabcGET /c HTTP/1.1\r\n{H}\r\n"),
+            echo,
+            format!("{}{}{}", ok("GET /a? "), ok("POST /b?x=1 abc"), ok("GET /c? ")),
+            End::Done,
+        ),
+        // Connection: close ends after the first answer; the rest is not read
+        (
+            format!("GET / HTTP/1.1\r\n{H}Connection: close\r\n\r\nGET /never HTTP/1.1\r\n{H}\r\n"),
+            echo,
+            ok_close("GET /? "),
+            End::Done,
+        ),
+        // HTTP/1.0 closes by default
+        ("GET / HTTP/1.0\r\n\r\n".into(), echo, ok_close("GET /? "), End::Done),
+        // chunked request body
+        (
+            format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;e=1\r\nde\r\n0\r\nT: 1\r\n\r\nGET /n HTTP/1.1\r\n{H}\r\n"),
+            echo,
+            format!("{}{}", ok("POST /? abcde"), ok("GET /n? ")),
+            End::Done,
+        ),
+        // a small unread body is drained and the connection stays usable
+        (
+            format!("POST / HTTP/1.1\r\n{H}Content-Length: 10\r\n\r\n0123456789GET /n HTTP/1.1\r\n{H}\r\n"),
+            ignore,
+            format!("{}{}", ok("ignored"), ok("ignored")),
+            End::Done,
+        ),
+        // an unread body over the drain bound closes after the answer
+        (
+            format!("POST / HTTP/1.1\r\n{H}Content-Length: 40\r\n\r\n{}", "x".repeat(40)),
+            ignore,
+            ok_close("ignored"),
+            End::Linger,
+        ),
+        // HEAD: head only
+        (
+            format!("HEAD / HTTP/1.1\r\n{H}\r\n"),
+            echo,
+            "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n".into(),
+            End::Done,
+        ),
+        // 100-continue sent when the handler reads
+        (
+            format!("PUT / HTTP/1.1\r\n{H}Expect: 100-continue\r\nContent-Length: 2\r\n\r\nhi"),
+            echo,
+            format!("HTTP/1.1 100 Continue\r\n\r\n{}", ok("PUT /? hi")),
+            End::Done,
+        ),
+        // ... and not sent when it does not: answer, then close
+        (
+            format!("PUT / HTTP/1.1\r\n{H}Expect: 100-continue\r\nContent-Length: 2\r\n\r\n"),
+            ignore,
+            ok_close("ignored"),
+            End::Linger,
+        ),
+    ];
+    for (wire, svc, want, end) in cases {
+        let (got, e) = run(&wire, svc);
+        assert_eq!(got, want, "input {wire:?}");
+        assert_eq!(e, end, "input {wire:?}");
+    }
+}
+
+#[test]
+fn refusals_table() {
+    // (input, status) — every refusal closes the connection after one answer.
+    let cases: Vec<(String, u16)> = vec![
+        (format!("POST / HTTP/1.1\r\n{H}Content-Length: 65\r\n\r\n"), 413),
+        (format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n41\r\n"), 413),
+        (format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n30\r\n{}\r\n30\r\n", "a".repeat(48)), 413),
+        (format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n"), 400),
+        (format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n\r\n"), 400),
+        (format!("POST / HTTP/1.1\r\n{H}Content-Length: 5\r\n\r\nab"), 400),
+        (format!("GET / HTTP/1.1\r\n{H}Content-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"), 400),
+        (format!("GET / HTTP/1.1\r\n{H}Transfer-Encoding: br\r\n\r\n"), 501),
+        (format!("GET / HTTP/3.0\r\n{H}\r\n"), 505),
+        (format!("GET / HTTP/1.1\r\n{H}Expect: nothing\r\n\r\n"), 417),
+        (format!("GET /{} HTTP/1.1\r\n{H}\r\n", "a".repeat(9000)), 414),
+        (format!("GET /{} HTTP/1.1\r\n{H}\r\n", "a".repeat(40_000)), 414),
+        (format!("GET / HTTP/1.1\r\n{H}X: {}\r\n\r\n", "a".repeat(40_000)), 431),
+        ("\0\0\0\0".into(), 400),
+    ];
+    for (wire, status) in cases {
+        let (got, end) = run(&wire, echo);
+        let line = got.lines().next().unwrap_or("");
+        assert!(line.starts_with(&format!("HTTP/1.1 {status} ")), "{:.80?} -> {got:.200?}", wire);
+        assert!(got.contains("Connection: close\r\n"), "{got}");
+        assert_eq!(got.matches("HTTP/1.1 ").count(), 1, "one answer only: {got}");
+        assert_eq!(end, End::Linger);
+    }
+}
+
+#[test]
+fn same_bytes_split_anywhere_give_same_replies() {
+    let wire = format!(
+        "POST /a HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n\
+         GET /b?q HTTP/1.1\r\n{H}\r\nPOST /c HTTP/1.1\r\n{H}Content-Length: 2\r\n\r\nxy"
+    );
+    let wire = wire.as_bytes();
+    let (whole, end) = run_split(wire, vec![], echo);
+    assert_eq!(whole.matches("HTTP/1.1 200").count(), 3);
+    for cut in 1..wire.len() {
+        assert_eq!(run_split(wire, vec![cut], echo), (whole.clone(), end), "cut at {cut}");
+    }
+    let every_byte: Vec<usize> = (1..wire.len()).collect();
+    assert_eq!(run_split(wire, every_byte, echo), (whole, end));
+}
+
+/// Records phases and can stop the loop at the second idle.
+struct Recorder(Vec<Phase>, bool);
+
+impl Hooks for Recorder {
+    fn phase(&mut self, p: Phase) -> bool {
+        self.0.push(p);
+        !(self.1 && p == Phase::Idle && self.0.len() > 1)
+    }
+    fn draining(&self) -> bool {
+        self.1
+    }
+}
+
+#[test]
+fn phases_and_draining() {
+    let wire = format!("GET / HTTP/1.1\r\n{H}\r\nGET / HTTP/1.1\r\n{H}\r\n");
+    // Whole head in one read: Idle -> Active, no Head phase.
+    let mut src = ConnReader::new(wire.as_bytes(), 4096);
+    let mut hooks = Recorder(vec![], false);
+    let mut out = Vec::new();
+    serve(&mut src, &mut out, &limits(), &mut echo, &mut hooks);
+    assert_eq!(hooks.0, [Phase::Idle, Phase::Active, Phase::Idle, Phase::Active, Phase::Idle]);
+    // Head split: Idle -> Head -> Active.
+    let mut src = ConnReader::new(Split { data: wire.as_bytes(), pos: 0, cuts: vec![5] }, 4096);
+    let mut hooks = Recorder(vec![], false);
+    serve(&mut src, &mut Vec::new(), &limits(), &mut echo, &mut hooks);
+    assert_eq!(&hooks.0[..3], [Phase::Idle, Phase::Head, Phase::Active]);
+    // Draining: first answer says close, loop stops.
+    let mut src = ConnReader::new(wire.as_bytes(), 4096);
+    let mut hooks = Recorder(vec![], true);
+    let mut out = Vec::new();
+    serve(&mut src, &mut out, &limits(), &mut echo, &mut hooks);
+    let s = String::from_utf8_lossy(&out);
+    assert_eq!(s.matches("HTTP/1.1 200").count(), 1);
+    assert!(s.contains("Connection: close"));
+}

@@ -1,0 +1,454 @@
+//! Request-head parsing: httparse for syntax, then the rules httparse leaves to us —
+//! size limits, body framing (RFC 9112 §6), `Connection`, `Expect`, `Host` and target form.
+//!
+//! Works on a byte slice and returns either a complete [`RequestHead`] with its length, "need
+//! more bytes", or an [`HttpError`]. It never reads, waits or allocates for a partial head.
+
+use super::error::HttpError;
+use super::message::{Headers, Version};
+use super::Limits;
+
+/// How the body of a request is delimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// No body.
+    None,
+    /// Exactly this many bytes.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+}
+
+/// A parsed, validated request head.
+#[derive(Debug)]
+pub struct RequestHead {
+    /// Method token as sent.
+    pub method: String,
+    /// Path part of the target (`*` for `OPTIONS *`).
+    pub path: String,
+    /// Query without `?`.
+    pub query: String,
+    /// Protocol version.
+    pub version: Version,
+    /// All header fields.
+    pub headers: Headers,
+    /// Body delimitation.
+    pub framing: Framing,
+    /// Whether the client allows the connection to persist after this exchange.
+    pub keep_alive: bool,
+    /// `Expect: 100-continue` on an HTTP/1.1 request.
+    pub expect_continue: bool,
+}
+
+/// Stack slots for header fields; heads with more retry with a heap slice of the limit.
+const STACK_HEADERS: usize = 64;
+
+/// Parses a request head at the start of `buf`.
+///
+/// `Ok(None)` means the head is incomplete and `buf` is still within the limits.
+pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<(RequestHead, usize)>, HttpError> {
+    let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+    match parse_with(buf, limits, &mut stack) {
+        Err(HttpError::TooManyHeaders) if limits.max_headers > STACK_HEADERS => {
+            let mut heap = vec![httparse::EMPTY_HEADER; limits.max_headers];
+            parse_with(buf, limits, &mut heap)
+        }
+        other => other,
+    }
+}
+
+fn parse_with<'b>(
+    buf: &'b [u8],
+    limits: &Limits,
+    slots: &mut [httparse::Header<'b>],
+) -> Result<Option<(RequestHead, usize)>, HttpError> {
+    let slots = if slots.len() > limits.max_headers {
+        &mut slots[..limits.max_headers]
+    } else {
+        slots
+    };
+    let mut req = httparse::Request::new(slots);
+    let len = match req.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return partial_verdict(buf, limits),
+        Err(httparse::Error::TooManyHeaders) => return Err(HttpError::TooManyHeaders),
+        Err(httparse::Error::Version) => return Err(version_error(buf)),
+        Err(_) => {
+            // A request line longer than the target limit is 414 even if something after it
+            // is malformed: the client learns the more useful fact.
+            return match first_line(buf) {
+                Some(line) if line.len() > limits.max_target + 32 => Err(HttpError::TargetTooLong),
+                _ => Err(HttpError::Malformed("malformed request head")),
+            };
+        }
+    };
+    if len > limits.max_head {
+        return Err(HttpError::HeadTooLarge);
+    }
+    let method = req.method.unwrap_or_default();
+    let target = req.path.unwrap_or_default();
+    if target.len() > limits.max_target {
+        return Err(HttpError::TargetTooLong);
+    }
+    let version = match req.version {
+        Some(0) => Version::Http10,
+        _ => Version::Http11,
+    };
+    let (path, query) = split_target(method, target)?;
+
+    let mut headers = Headers::new();
+    let mut fields = Fields::default();
+    for h in req.headers.iter() {
+        fields.note(h.name, h.value)?;
+        headers.append(h.name, h.value);
+    }
+    let framing = fields.framing(version, limits)?;
+    let keep_alive = match version {
+        Version::Http11 => !fields.close,
+        Version::Http10 => fields.keep_alive && !fields.close,
+    };
+    let expect_continue = version == Version::Http11 && fields.expect_continue;
+    if version == Version::Http11 && fields.hosts != 1 || fields.hosts > 1 {
+        return Err(HttpError::Malformed("missing or repeated Host"));
+    }
+    Ok(Some((
+        RequestHead {
+            method: method.to_owned(),
+            path,
+            query,
+            version,
+            headers,
+            framing,
+            keep_alive,
+            expect_continue,
+        },
+        len,
+    )))
+}
+
+/// Decides whether an incomplete head may still become valid.
+fn partial_verdict(
+    buf: &[u8],
+    limits: &Limits,
+) -> Result<Option<(RequestHead, usize)>, HttpError> {
+    let line_done = first_line(buf).is_some();
+    if !line_done && buf.len() > limits.max_target + 32 {
+        return Err(HttpError::TargetTooLong);
+    }
+    if buf.len() >= limits.max_head {
+        return Err(overflow(buf));
+    }
+    Ok(None)
+}
+
+/// The error for a head that filled its buffer: 414 while the request line is unfinished,
+/// else 431.
+pub(crate) fn overflow(buf: &[u8]) -> HttpError {
+    if first_line(buf).is_some() {
+        HttpError::HeadTooLarge
+    } else {
+        HttpError::TargetTooLong
+    }
+}
+
+/// The first non-empty line, if a line end has arrived.
+fn first_line(buf: &[u8]) -> Option<&[u8]> {
+    let start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len());
+    let rest = &buf[start..];
+    rest.iter().position(|&b| b == b'\n').map(|i| &rest[..i])
+}
+
+/// httparse says "version": 505 for a well-formed `HTTP/d.d` we do not speak, else 400.
+fn version_error(buf: &[u8]) -> HttpError {
+    let line = first_line(buf).unwrap_or(buf);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let v = line.rsplit(|&b| b == b' ').next().unwrap_or(b"");
+    match v {
+        [b'H', b'T', b'T', b'P', b'/', a, b'.', b] if a.is_ascii_digit() && b.is_ascii_digit() => {
+            HttpError::VersionNotSupported
+        }
+        [b'H', b'T', b'T', b'P', b'/', a] if a.is_ascii_digit() => HttpError::VersionNotSupported,
+        _ => HttpError::Malformed("malformed request line"),
+    }
+}
+
+/// Splits a request-target into (path, query) by its form (RFC 9112 §3.2).
+fn split_target(method: &str, target: &str) -> Result<(String, String), HttpError> {
+    if method == "CONNECT" {
+        return Err(HttpError::MethodNotImplemented);
+    }
+    let origin = if target.starts_with('/') {
+        target
+    } else if target == "*" {
+        if method != "OPTIONS" {
+            return Err(HttpError::Malformed("asterisk-form target outside OPTIONS"));
+        }
+        return Ok(("*".into(), String::new()));
+    } else if let Some(rest) = strip_scheme(target) {
+        // absolute-form: drop the authority, keep path and query.
+        match rest.find(['/', '?']) {
+            Some(i) if rest.as_bytes()[i] == b'/' => &rest[i..],
+            Some(i) => return Ok(("/".into(), rest[i + 1..].into())),
+            None => "/",
+        }
+    } else {
+        return Err(HttpError::Malformed("invalid request-target"));
+    };
+    Ok(match origin.split_once('?') {
+        Some((p, q)) => (p.into(), q.into()),
+        None => (origin.into(), String::new()),
+    })
+}
+
+fn strip_scheme(target: &str) -> Option<&str> {
+    for scheme in ["http://", "https://"] {
+        if target.len() > scheme.len() && target[..scheme.len()].eq_ignore_ascii_case(scheme) {
+            return Some(&target[scheme.len()..]);
+        }
+    }
+    None
+}
+
+/// What the framing-relevant header fields said, accumulated over all fields.
+#[derive(Default)]
+struct Fields {
+    content_length: Option<u64>,
+    content_length_overflow: bool,
+    /// Transfer codings, in order, lowercased, across every `Transfer-Encoding` field.
+    codings: Vec<String>,
+    te_seen: bool,
+    close: bool,
+    keep_alive: bool,
+    expect_continue: bool,
+    hosts: usize,
+}
+
+impl Fields {
+    fn note(&mut self, name: &str, value: &[u8]) -> Result<(), HttpError> {
+        let value = trim_ows(value);
+        if name.eq_ignore_ascii_case("content-length") {
+            self.content_length(value)?;
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            self.te_seen = true;
+            for c in value.split(|&b| b == b',') {
+                let c = trim_ows(c);
+                // Parameters (`;q=`) are not allowed on codings we accept; keep the name.
+                let name = c.split(|&b| b == b';').next().unwrap_or(b"");
+                self.codings
+                    .push(String::from_utf8_lossy(trim_ows(name)).to_ascii_lowercase());
+            }
+        } else if name.eq_ignore_ascii_case("connection") {
+            for t in value.split(|&b| b == b',') {
+                let t = trim_ows(t);
+                self.close |= t.eq_ignore_ascii_case(b"close");
+                self.keep_alive |= t.eq_ignore_ascii_case(b"keep-alive");
+            }
+        } else if name.eq_ignore_ascii_case("expect") {
+            if value.eq_ignore_ascii_case(b"100-continue") {
+                self.expect_continue = true;
+            } else {
+                return Err(HttpError::ExpectationFailed);
+            }
+        } else if name.eq_ignore_ascii_case("host") {
+            self.hosts += 1;
+        }
+        Ok(())
+    }
+
+    fn content_length(&mut self, value: &[u8]) -> Result<(), HttpError> {
+        if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+            return Err(HttpError::BadContentLength);
+        }
+        let n = value.iter().try_fold(0u64, |acc, &d| {
+            acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        });
+        match (n, self.content_length) {
+            (None, _) => self.content_length_overflow = true,
+            (Some(n), Some(prev)) if n != prev => return Err(HttpError::BadContentLength),
+            (Some(n), _) => self.content_length = Some(n),
+        }
+        Ok(())
+    }
+
+    fn framing(&self, version: Version, limits: &Limits) -> Result<Framing, HttpError> {
+        if self.te_seen {
+            if self.content_length.is_some() || self.content_length_overflow {
+                return Err(HttpError::ConflictingFraming);
+            }
+            if version == Version::Http10 {
+                return Err(HttpError::BadTransferEncoding);
+            }
+            const KNOWN: [&str; 7] = [
+                "chunked",
+                "gzip",
+                "x-gzip",
+                "deflate",
+                "compress",
+                "x-compress",
+                "identity",
+            ];
+            if self.codings.iter().any(String::is_empty) {
+                return Err(HttpError::BadTransferEncoding);
+            }
+            if self.codings.iter().any(|c| !KNOWN.contains(&c.as_str())) {
+                return Err(HttpError::UnsupportedTransferEncoding);
+            }
+            let chunked = self.codings.iter().filter(|c| *c == "chunked").count();
+            if self.codings.last().map(String::as_str) != Some("chunked") || chunked != 1 {
+                return Err(HttpError::BadTransferEncoding);
+            }
+            if self.codings.len() != 1 {
+                return Err(HttpError::UnsupportedTransferEncoding);
+            }
+            return Ok(Framing::Chunked);
+        }
+        if self.content_length_overflow {
+            return Err(HttpError::BodyTooLarge);
+        }
+        match self.content_length {
+            Some(n) if n > limits.max_body => Err(HttpError::BodyTooLarge),
+            Some(0) | None => Ok(Framing::None),
+            Some(n) => Ok(Framing::Length(n)),
+        }
+    }
+}
+
+/// Trims optional whitespace (SP / HTAB) at both ends.
+pub(crate) fn trim_ows(mut v: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = v {
+        v = rest;
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits {
+            max_head: 256,
+            max_target: 64,
+            max_headers: 8,
+            max_body: 1000,
+            ..Limits::default()
+        }
+    }
+
+    fn run(raw: &str) -> Result<Option<(RequestHead, usize)>, HttpError> {
+        parse(raw.as_bytes(), &limits())
+    }
+
+    #[test]
+    fn accepted_heads_table() {
+        // (input, method, path, query, framing, keep_alive, expect)
+        type Case = (&'static str, &'static str, &'static str, &'static str, Framing, bool, bool);
+        let cases: &[Case] = &[
+            ("GET / HTTP/1.1\r\nHost: a\r\n\r\n", "GET", "/", "", Framing::None, true, false),
+            ("GET /a?b=1&c HTTP/1.1\r\nHost: a\r\n\r\n", "GET", "/a", "b=1&c", Framing::None, true, false),
+            ("POST /invoke HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n", "POST", "/invoke", "", Framing::Length(5), true, false),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", "POST", "/", "", Framing::None, true, false),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n", "POST", "/", "", Framing::Length(5), true, false),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length:  007 \r\n\r\n", "POST", "/", "", Framing::Length(7), true, false),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n", "POST", "/", "", Framing::Chunked, true, false),
+            ("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Close\r\n\r\n", "GET", "/", "", Framing::None, false, false),
+            ("GET / HTTP/1.0\r\n\r\n", "GET", "/", "", Framing::None, false, false),
+            ("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET", "/", "", Framing::None, true, false),
+            ("GET / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n", "GET", "/", "", Framing::None, false, false),
+            ("PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n", "PUT", "/", "", Framing::Length(3), true, true),
+            ("GET http://example.com/x?y HTTP/1.1\r\nHost: a\r\n\r\n", "GET", "/x", "y", Framing::None, true, false),
+            ("GET http://example.com HTTP/1.1\r\nHost: a\r\n\r\n", "GET", "/", "", Framing::None, true, false),
+            ("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", "OPTIONS", "*", "", Framing::None, true, false),
+            ("\r\nGET / HTTP/1.1\nHost: a\n\n", "GET", "/", "", Framing::None, true, false),
+        ];
+        for &(raw, m, p, q, f, ka, ex) in cases {
+            let (h, n) = run(raw).unwrap_or_else(|e| panic!("{raw:?}: {e:?}")).expect(raw);
+            assert_eq!(n, raw.len(), "{raw:?}");
+            assert_eq!((h.method.as_str(), h.path.as_str(), h.query.as_str()), (m, p, q), "{raw:?}");
+            assert_eq!((h.framing, h.keep_alive, h.expect_continue), (f, ka, ex), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn rejected_heads_table() {
+        let long_target = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(70));
+        let long_line = format!("GET /{}", "a".repeat(120));
+        let many = format!("GET / HTTP/1.1\r\nHost: a\r\n{}\r\n", "A: b\r\n".repeat(9));
+        let big = format!("GET / HTTP/1.1\r\nHost: a\r\nA: {}\r\n", "b".repeat(250));
+        let cases: &[(&str, u16)] = &[
+            ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: +1\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1_0\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1 0\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1,1\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x10\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1001\r\n\r\n", 413),
+            ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", 413),
+            ("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,chunked\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+            ("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: foo\r\n\r\n", 501),
+            ("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n", 501),
+            ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\n\r\n", 417),
+            ("GET / HTTP/1.1\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+            ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
+            ("GET / HTTP/0.9\r\n\r\n", 505),
+            ("GET / FTP/1.1\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nA: b\0c\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nA: b\r\n c\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400),
+            ("GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET /\0 HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET x HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n", 501),
+            ("\x16\x03\x01\x02\x00\x01\x00\x01", 400),
+            (&long_target, 414),
+            (&long_line, 414),
+            (&many, 431),
+            (&big, 431),
+        ];
+        for &(raw, status) in cases {
+            match run(raw) {
+                Err(e) => assert_eq!(e.status(), status, "{raw:?}: {e:?}"),
+                Ok(r) => panic!("{raw:?} accepted: {:?}", r.map(|x| x.0)),
+            }
+        }
+    }
+
+    #[test]
+    fn partial_heads_wait_for_more() {
+        for raw in ["", "GE", "GET / HTTP/1.1\r\n", "GET / HTTP/1.1\r\nHost: a\r\n"] {
+            assert!(run(raw).unwrap().is_none(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn many_headers_use_heap_slots() {
+        let l = Limits {
+            max_headers: 100,
+            ..Limits::default()
+        };
+        let raw = format!("GET / HTTP/1.1\r\nHost: a\r\n{}\r\n", "A: b\r\n".repeat(80));
+        let (h, _) = parse(raw.as_bytes(), &l).unwrap().unwrap();
+        assert_eq!(h.headers.len(), 81);
+        let raw = format!("GET / HTTP/1.1\r\nHost: a\r\n{}\r\n", "A: b\r\n".repeat(100));
+        assert_eq!(parse(raw.as_bytes(), &l).unwrap_err(), HttpError::TooManyHeaders);
+    }
+}

@@ -1,0 +1,68 @@
+//! HTTP/1.1 (RFC 9112) for a server, sans socket: everything here works on a
+//! [`Transport`] (a `Read` with settable timeouts) and a `Write`, so every rule is tested
+//! with byte slices.
+//!
+//! httparse does the head syntax; this module adds what it leaves out — size limits, body
+//! framing, chunked decoding, `Expect`, keep-alive, response framing — and the connection
+//! loop that ties them together. It creates no threads, opens no sockets and knows nothing
+//! about Function Compute.
+
+use std::time::Duration;
+
+mod body;
+mod conn;
+mod date;
+mod error;
+mod head;
+mod message;
+mod reader;
+mod response;
+
+pub use body::{BodyReader, BodyState};
+pub use conn::{serve, End, Hooks, NoHooks, Phase, Service};
+pub use date::{http_date, rfc3339, rfc3339_now};
+pub use error::HttpError;
+pub use head::{parse as parse_head, Framing, RequestHead};
+pub use message::{Headers, Request, RequestBody, Response, ResponseBody, Version};
+pub use reader::{ConnReader, Transport};
+pub use response::{reason, write_all_vectored, write_response, Exchange};
+
+/// Every bound the HTTP layer enforces. Defaults admit everything Function Compute's
+/// gateway admits (8 KB of client headers plus its own `x-fc-*` fields, 4 KB path and
+/// query, 32 MB body) with room to spare.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Request line plus header fields, in bytes (431 beyond).
+    pub max_head: usize,
+    /// Request-target length in bytes (414 beyond).
+    pub max_target: usize,
+    /// Number of header fields (431 beyond).
+    pub max_headers: usize,
+    /// Decoded body bytes (413 beyond; a larger `Content-Length` is refused unread).
+    pub max_body: u64,
+    /// Most unread body bytes discarded to keep a connection alive after a handler that
+    /// ignored its body; beyond, the connection closes instead.
+    pub drain_max: u64,
+    /// Deadline for the whole head once its first byte arrived (408 beyond).
+    pub head_timeout: Duration,
+    /// Longest stall while reading a body (408 beyond). Zero: none.
+    pub body_timeout: Duration,
+    /// How long an idle keep-alive connection is kept. Zero: forever.
+    pub idle_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_head: 32 * 1024,
+            max_target: 8 * 1024,
+            max_headers: 256,
+            max_body: 32 * 1024 * 1024,
+            drain_max: 256 * 1024,
+            head_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            // FC breaks if the server closes an idle connection in under 15 minutes.
+            idle_timeout: Duration::from_secs(20 * 60),
+        }
+    }
+}

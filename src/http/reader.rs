@@ -1,0 +1,171 @@
+//! [`ConnReader`]: the one read buffer of a connection, shared by head parsing, body
+//! decoding and pipelining, plus the [`Transport`] trait that lets it set read timeouts.
+//!
+//! It holds bytes that arrived but were not yet consumed (the rest of a head, the start of a
+//! body, a pipelined next request) so nothing is lost between requests. It grows on demand up
+//! to a fixed cap and never beyond. It knows timeouts only as "set this before the next read";
+//! deadlines are computed by the caller.
+
+use std::io::{self, Read};
+use std::time::Duration;
+
+/// A byte source whose read timeout can be changed between reads.
+///
+/// Implemented for `&TcpStream` by the server and by in-memory sources in tests, which is
+/// what keeps this layer free of sockets.
+pub trait Transport: Read {
+    /// Sets the timeout for subsequent reads (`None`: block indefinitely).
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()>;
+}
+
+impl Transport for &std::net::TcpStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        std::net::TcpStream::set_read_timeout(self, timeout)
+    }
+}
+
+impl Transport for &[u8] {
+    fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Initial buffer size; heads larger than this grow it up to the cap.
+const INITIAL: usize = 8 * 1024;
+
+/// A bounded read buffer over a [`Transport`].
+pub struct ConnReader<T> {
+    inner: T,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    cap: usize,
+    timeout: Option<Option<Duration>>,
+}
+
+impl<T: Transport> ConnReader<T> {
+    /// A reader whose buffer never exceeds `cap` bytes (at least 4 KiB).
+    pub fn new(inner: T, cap: usize) -> ConnReader<T> {
+        let cap = cap.max(4096);
+        ConnReader {
+            inner,
+            buf: vec![0; INITIAL.min(cap)],
+            start: 0,
+            end: 0,
+            cap,
+            timeout: None,
+        }
+    }
+
+    /// Bytes received and not yet consumed.
+    pub fn buffered(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Marks `n` buffered bytes as consumed.
+    pub fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.end);
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// The transport this reads from.
+    pub fn get_ref(&self) -> &T {
+        &self.inner
+    }
+
+    /// Sets the read timeout, skipping the system call when it is already in force.
+    pub fn set_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
+        if self.timeout != Some(t) {
+            self.inner.set_read_timeout(t)?;
+            self.timeout = Some(t);
+        }
+        Ok(())
+    }
+
+    /// Reads more bytes after the buffered ones, moving or growing the buffer as needed.
+    /// Returns the number read (0 at end of stream). Errors with `OutOfMemory`-free
+    /// `InvalidInput` when the buffered bytes already fill the cap.
+    pub fn fill_more(&mut self) -> io::Result<usize> {
+        if self.end == self.buf.len() {
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            } else if self.buf.len() < self.cap {
+                let new = (self.buf.len() * 2).min(self.cap);
+                self.buf.resize(new, 0);
+            } else {
+                return Err(io::Error::new(io::ErrorKind::InvalidInput, "buffer full"));
+            }
+        }
+        let n = self.inner.read(&mut self.buf[self.end..])?;
+        self.end += n;
+        Ok(n)
+    }
+
+    /// Reads into `out`, from the buffer first, else straight from the transport.
+    /// At most `limit` bytes.
+    pub fn read_limited(&mut self, out: &mut [u8], limit: usize) -> io::Result<usize> {
+        let want = out.len().min(limit);
+        if want == 0 {
+            return Ok(0);
+        }
+        if self.start < self.end {
+            let n = want.min(self.end - self.start);
+            out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
+            self.consume(n);
+            return Ok(n);
+        }
+        self.inner.read(&mut out[..want])
+    }
+
+    /// Makes at least one byte available unless the stream ended (then `false`).
+    pub fn ensure_one(&mut self) -> io::Result<bool> {
+        if self.start < self.end {
+            return Ok(true);
+        }
+        Ok(self.fill_more()? > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffer_grows_to_cap_and_no_further() {
+        let data = vec![7u8; 20_000];
+        let mut r = ConnReader::new(&data[..], 10_000);
+        let mut total = 0;
+        loop {
+            match r.fill_more() {
+                Ok(0) => break,
+                Ok(n) => total += n,
+                Err(e) => {
+                    assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+                    break;
+                }
+            }
+        }
+        assert_eq!(total, 10_000);
+        assert_eq!(r.buffered().len(), 10_000);
+        r.consume(9_000);
+        assert!(r.fill_more().unwrap() > 0, "compaction frees room");
+    }
+
+    #[test]
+    fn read_limited_prefers_buffer() {
+        let data = b"abcdef";
+        let mut r = ConnReader::new(&data[..], 4096);
+        r.fill_more().unwrap();
+        r.consume(2);
+        let mut out = [0u8; 8];
+        assert_eq!(r.read_limited(&mut out, 3).unwrap(), 3);
+        assert_eq!(&out[..3], b"cde");
+        assert_eq!(r.read_limited(&mut out, 8).unwrap(), 1);
+        assert_eq!(r.read_limited(&mut out, 8).unwrap(), 0);
+    }
+}
