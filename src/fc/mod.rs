@@ -1,0 +1,16 @@
+//! The Function Compute custom-runtime contract on top of plain HTTP: per-request
+//! [`Context`] from `x-fc-*` headers, routing of event invocations, HTTP passthrough and
+//! lifecycle hooks, the [`Handler`] trait, marker lines, and FC's error shapes.
+//!
+//! It maps requests to handler calls and does no I/O: bodies arrive as readers, marker
+//! lines leave through a [`Markers`] sink. Sockets and threads are the server's.
+
+mod context;
+mod dispatch;
+mod handler;
+mod invoke;
+
+pub use context::{is_secret_header, Context, Credentials, Secret, SECRET_HEADERS};
+pub use dispatch::{route, strip_base_path, Route};
+pub use handler::{Handler, HandlerError};
+pub use invoke::{error_response, Dispatcher, Markers};
