@@ -21,13 +21,6 @@ pub fn push_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// `s` as a quoted JSON string.
-pub fn string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    push_str(&mut out, s);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -40,7 +33,9 @@ mod tests {
             ("ünï\u{2028}", r#""ünï\u2028""#),
         ];
         for (s, want) in cases {
-            assert_eq!(super::string(s), want);
+            let mut out = String::new();
+            super::push_str(&mut out, s);
+            assert_eq!(out, want);
         }
     }
 }

@@ -128,7 +128,10 @@ impl Context {
             service_name: text("x-fc-service-name"),
             log_project: text("x-fc-service-logproject"),
             log_store: text("x-fc-service-logstore"),
-            retry_count: num("x-fc-retry-count").unwrap_or(0).try_into().unwrap_or(u32::MAX),
+            retry_count: num("x-fc-retry-count")
+                .unwrap_or(0)
+                .try_into()
+                .unwrap_or(u32::MAX),
             credentials: Credentials {
                 access_key_id: Secret::new(text("x-fc-access-key-id")),
                 access_key_secret: Secret::new(text("x-fc-access-key-secret")),
@@ -193,14 +196,30 @@ mod tests {
         ]);
         let c = Context::from_headers(&h, now);
         assert_eq!(c.request_id, "1-67a59f35-150c1267-f381ba1c085c");
-        assert_eq!((c.function_name.as_str(), c.function_handler.as_str()), ("fn", "index.handler"));
+        assert_eq!(
+            (c.function_name.as_str(), c.function_handler.as_str()),
+            ("fn", "index.handler")
+        );
         assert_eq!(c.memory_mb, Some(512));
         assert_eq!(c.timeout, Some(Duration::from_secs(60)));
         assert_eq!(c.deadline, Some(now + Duration::from_secs(60)));
         assert_eq!(c.initialization_timeout, Some(Duration::from_secs(3)));
-        assert_eq!((c.region.as_str(), c.account_id.as_str()), ("cn-hangzhou", "123"));
-        assert_eq!((c.qualifier.as_str(), c.version_id.as_str()), ("LATEST", "7"));
-        assert_eq!((c.service_name.as_str(), c.log_project.as_str(), c.log_store.as_str()), ("svc", "proj", "store"));
+        assert_eq!(
+            (c.region.as_str(), c.account_id.as_str()),
+            ("cn-hangzhou", "123")
+        );
+        assert_eq!(
+            (c.qualifier.as_str(), c.version_id.as_str()),
+            ("LATEST", "7")
+        );
+        assert_eq!(
+            (
+                c.service_name.as_str(),
+                c.log_project.as_str(),
+                c.log_store.as_str()
+            ),
+            ("svc", "proj", "store")
+        );
         assert_eq!(c.retry_count, 2);
         assert_eq!(c.credentials.access_key_secret.expose(), "SECRETVALUE");
         let shown = format!("{c:?}");
@@ -212,9 +231,18 @@ mod tests {
 
     #[test]
     fn defaults_when_absent_or_bad() {
-        let c = Context::from_headers(&headers(&[("x-fc-function-memory", "lots"), ("x-fc-function-timeout", "-1")]), Instant::now());
+        let c = Context::from_headers(
+            &headers(&[
+                ("x-fc-function-memory", "lots"),
+                ("x-fc-function-timeout", "-1"),
+            ]),
+            Instant::now(),
+        );
         assert!(c.request_id.starts_with("local-"));
-        assert_eq!((c.memory_mb, c.timeout, c.deadline, c.retry_count), (None, None, None, 0));
+        assert_eq!(
+            (c.memory_mb, c.timeout, c.deadline, c.retry_count),
+            (None, None, None, 0)
+        );
         assert!(c.credentials.security_token.is_empty());
         assert_eq!(format!("{:?}", c.credentials.security_token), "\"\"");
         let other = Context::from_headers(&Headers::new(), Instant::now());
@@ -224,7 +252,12 @@ mod tests {
 
     #[test]
     fn secret_header_names() {
-        for (n, secret) in [("X-FC-ACCESS-KEY-SECRET", true), ("x-fc-security-token", true), ("x-fc-access-key-id", true), ("x-fc-request-id", false)] {
+        for (n, secret) in [
+            ("X-FC-ACCESS-KEY-SECRET", true),
+            ("x-fc-security-token", true),
+            ("x-fc-access-key-id", true),
+            ("x-fc-request-id", false),
+        ] {
             assert_eq!(is_secret_header(n), secret, "{n}");
         }
     }

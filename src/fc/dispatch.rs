@@ -119,9 +119,17 @@ mod tests {
             ("/2016-08-15/proxy/svc/fn/users/1", Some(base), "/users/1"),
             ("/2016-08-15/proxy/svc/fn", Some(base), "/"),
             ("/2016-08-15/proxy/svc/fn/", Some(base), "/"),
-            ("/2016-08-15/proxy/svc/fnx/a", Some(base), "/2016-08-15/proxy/svc/fnx/a"),
+            (
+                "/2016-08-15/proxy/svc/fnx/a",
+                Some(base),
+                "/2016-08-15/proxy/svc/fnx/a",
+            ),
             ("/users/1", Some(base), "/users/1"),
-            ("/2016-08-15/proxy/svc/fn/a", None, "/2016-08-15/proxy/svc/fn/a"),
+            (
+                "/2016-08-15/proxy/svc/fn/a",
+                None,
+                "/2016-08-15/proxy/svc/fn/a",
+            ),
             ("/a", Some(""), "/a"),
             ("/base/a", Some("/base/"), "/a"),
         ];

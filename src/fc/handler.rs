@@ -138,7 +138,10 @@ mod tests {
         let h = |e: Vec<u8>, _: &Context| -> Result<String, HandlerError> {
             Ok(format!("got {}", e.len()))
         };
-        assert_eq!(h.invoke(b"abc".to_vec(), &Context::default()).unwrap(), b"got 3");
+        assert_eq!(
+            h.invoke(b"abc".to_vec(), &Context::default()).unwrap(),
+            b"got 3"
+        );
         let mut body = &b"xy"[..];
         let req = Request {
             method: "POST".into(),
@@ -150,8 +153,15 @@ mod tests {
         };
         let resp = h.http(req, &Context::default()).unwrap();
         assert!(matches!(resp.body, crate::http::ResponseBody::Bytes(ref b) if b == b"got 2"));
-        let failing = |_: Vec<u8>, _: &Context| -> Result<Vec<u8>, std::fmt::Error> { Err(std::fmt::Error) };
-        assert_eq!(failing.invoke(vec![], &Context::default()).unwrap_err().error_type(), "Error");
+        let failing =
+            |_: Vec<u8>, _: &Context| -> Result<Vec<u8>, std::fmt::Error> { Err(std::fmt::Error) };
+        assert_eq!(
+            failing
+                .invoke(vec![], &Context::default())
+                .unwrap_err()
+                .error_type(),
+            "Error"
+        );
         assert!(failing.initialize(&Context::default()).is_ok());
     }
 }

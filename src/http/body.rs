@@ -288,7 +288,10 @@ fn chunk_size(line: &[u8]) -> Result<u64, Fail> {
         (acc << 4) | u64::from(d)
     });
     let rest = &line[digits..];
-    let ws = rest.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    let ws = rest
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
     let ext = &rest[ws..];
     let ctl = |&b: &u8| b != b'\t' && (b < 0x20 || b == 0x7f);
     if !ext.is_empty() && (ext[0] != b';' || ext.iter().any(ctl)) {
@@ -339,7 +342,11 @@ mod tests {
             (b"5\r\nhello\r\n0\r\n\r\nNEXT", b"hello", b"NEXT"),
             (b"5;ext=1;x\r\nhello\r\n0\r\n\r\n", b"hello", b""),
             (b"5 ;ext\r\nhello\r\n000\r\n\r\n", b"hello", b""),
-            (b"A\r\n0123456789\r\n1\r\nx\r\n0\r\nT: v\r\nU: w\r\n\r\nGET", b"0123456789x", b"GET"),
+            (
+                b"A\r\n0123456789\r\n1\r\nx\r\n0\r\nT: v\r\nU: w\r\n\r\nGET",
+                b"0123456789x",
+                b"GET",
+            ),
             (b"0\r\n\r\n", b"", b""),
             (b"00000000000000000005\r\nhello\r\n0\r\n\r\n", b"", b""),
         ];
@@ -350,7 +357,12 @@ mod tests {
                 assert_eq!(res, Err(HttpError::BodyTooLarge));
                 continue;
             }
-            assert_eq!(res.as_deref(), Ok(body), "{:?}", String::from_utf8_lossy(wire));
+            assert_eq!(
+                res.as_deref(),
+                Ok(body),
+                "{:?}",
+                String::from_utf8_lossy(wire)
+            );
             assert_eq!(left, rest, "{:?}", String::from_utf8_lossy(wire));
         }
     }
@@ -358,25 +370,30 @@ mod tests {
     #[test]
     fn chunked_rejected_table() {
         let cases: &[(&[u8], u16)] = &[
-            (b"\r\nhello\r\n0\r\n\r\n", 400),          // empty size line
-            (b";\r\n\r\n", 400),                       // bare ';' is not size 0
-            (b"5\r\nhelloXX0\r\n\r\n", 400),           // no CRLF after data
-            (b"5\nhello\r\n0\r\n\r\n", 400),           // bare LF
-            (b"5\r\nhel", 400),                        // truncated data
-            (b"5\r\nhello\r\n", 400),                  // no last chunk
-            (b"-5\r\nhello\r\n0\r\n\r\n", 400),        // sign
-            (b"0x5\r\nhello\r\n0\r\n\r\n", 400),       // 0x prefix
-            (b"5 x\r\nhello\r\n0\r\n\r\n", 400),       // junk after size
-            (b"5;\x01\r\nhello\r\n0\r\n\r\n", 400),     // control in extension
-            (b"65\r\n", 413),                          // 101 > budget 100
-            (b"ffffffffffffffff\r\n", 413),            // u64::MAX
-            (b"0\r\nNoColon\r\n\r\n", 400),            // bad trailer
-            (b"0\r\nA\x00: b\r\n\r\n", 400),           // bad trailer name
+            (b"\r\nhello\r\n0\r\n\r\n", 400),       // empty size line
+            (b";\r\n\r\n", 400),                    // bare ';' is not size 0
+            (b"5\r\nhelloXX0\r\n\r\n", 400),        // no CRLF after data
+            (b"5\nhello\r\n0\r\n\r\n", 400),        // bare LF
+            (b"5\r\nhel", 400),                     // truncated data
+            (b"5\r\nhello\r\n", 400),               // no last chunk
+            (b"-5\r\nhello\r\n0\r\n\r\n", 400),     // sign
+            (b"0x5\r\nhello\r\n0\r\n\r\n", 400),    // 0x prefix
+            (b"5 x\r\nhello\r\n0\r\n\r\n", 400),    // junk after size
+            (b"5;\x01\r\nhello\r\n0\r\n\r\n", 400), // control in extension
+            (b"65\r\n", 413),                       // 101 > budget 100
+            (b"ffffffffffffffff\r\n", 413),         // u64::MAX
+            (b"0\r\nNoColon\r\n\r\n", 400),         // bad trailer
+            (b"0\r\nA\x00: b\r\n\r\n", 400),        // bad trailer name
         ];
         for &(wire, status) in cases {
             let (res, _) = decode(wire, Framing::Chunked, 100);
             let e = res.expect_err(&String::from_utf8_lossy(wire));
-            assert_eq!(e.status(), status, "{:?} -> {e:?}", String::from_utf8_lossy(wire));
+            assert_eq!(
+                e.status(),
+                status,
+                "{:?} -> {e:?}",
+                String::from_utf8_lossy(wire)
+            );
         }
         let long_ext = format!("1;{}\r\nx\r\n0\r\n\r\n", "e".repeat(MAX_CHUNK_LINE));
         let (res, _) = decode(long_ext.as_bytes(), Framing::Chunked, 100);
@@ -429,7 +446,11 @@ mod tests {
         let wire = vec![b'x'; 5000];
         let mut src = ConnReader::new(&wire[..], 4096);
         let mut st = BodyState::new(Framing::Length(5000), 10_000, false, Duration::ZERO);
-        assert!(!BodyReader::new(&mut src, &mut st, None).drain(1000).unwrap());
-        assert!(BodyReader::new(&mut src, &mut st, None).drain(10_000).unwrap());
+        assert!(!BodyReader::new(&mut src, &mut st, None)
+            .drain(1000)
+            .unwrap());
+        assert!(BodyReader::new(&mut src, &mut st, None)
+            .drain(10_000)
+            .unwrap());
     }
 }

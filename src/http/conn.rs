@@ -123,7 +123,12 @@ fn exchange<T: Transport, W: Write>(
         expect_continue,
     } = head;
     let head_only = method == "HEAD";
-    let mut st = BodyState::new(framing, limits.max_body, expect_continue, limits.body_timeout);
+    let mut st = BodyState::new(
+        framing,
+        limits.max_body,
+        expect_continue,
+        limits.body_timeout,
+    );
     let resp = {
         let mut interim: &mut dyn Write = out;
         let mut body = BodyReader::new(src, &mut st, Some(&mut interim));

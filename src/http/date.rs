@@ -22,12 +22,18 @@ fn civil(secs: u64) -> (i64, u32, u32, u32, u32, u32, usize) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = yoe + era * 400 + i64::from(m <= 2);
     let wd = ((days + 4).rem_euclid(7)) as usize; // 1970-01-01 was a Thursday
-    let (hh, mm, ss) = ((rem / 3600) as u32, (rem / 60 % 60) as u32, (rem % 60) as u32);
+    let (hh, mm, ss) = (
+        (rem / 3600) as u32,
+        (rem / 60 % 60) as u32,
+        (rem % 60) as u32,
+    );
     (y, m, d, hh, mm, ss, wd)
 }
 
 fn now() -> std::time::Duration {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
 }
 
 /// IMF-fixdate for Unix seconds `secs`.
@@ -86,17 +92,40 @@ mod tests {
     #[test]
     fn date_vectors() {
         let cases = [
-            (0, "Thu, 01 Jan 1970 00:00:00 GMT", "1970-01-01T00:00:00.000Z"),
-            (784_111_777, "Sun, 06 Nov 1994 08:49:37 GMT", "1994-11-06T08:49:37.000Z"),
-            (951_782_400, "Tue, 29 Feb 2000 00:00:00 GMT", "2000-02-29T00:00:00.000Z"),
-            (1_798_761_599, "Thu, 31 Dec 2026 23:59:59 GMT", "2026-12-31T23:59:59.000Z"),
-            (4_107_542_400, "Mon, 01 Mar 2100 00:00:00 GMT", "2100-03-01T00:00:00.000Z"),
+            (
+                0,
+                "Thu, 01 Jan 1970 00:00:00 GMT",
+                "1970-01-01T00:00:00.000Z",
+            ),
+            (
+                784_111_777,
+                "Sun, 06 Nov 1994 08:49:37 GMT",
+                "1994-11-06T08:49:37.000Z",
+            ),
+            (
+                951_782_400,
+                "Tue, 29 Feb 2000 00:00:00 GMT",
+                "2000-02-29T00:00:00.000Z",
+            ),
+            (
+                1_798_761_599,
+                "Thu, 31 Dec 2026 23:59:59 GMT",
+                "2026-12-31T23:59:59.000Z",
+            ),
+            (
+                4_107_542_400,
+                "Mon, 01 Mar 2100 00:00:00 GMT",
+                "2100-03-01T00:00:00.000Z",
+            ),
         ];
         for (secs, http, iso) in cases {
             assert_eq!(http_date(secs), http);
             assert_eq!(rfc3339(Duration::from_secs(secs)), iso);
         }
-        assert_eq!(rfc3339(Duration::from_millis(1_500)), "1970-01-01T00:00:01.500Z");
+        assert_eq!(
+            rfc3339(Duration::from_millis(1_500)),
+            "1970-01-01T00:00:01.500Z"
+        );
         let mut v = Vec::new();
         append_http_date_now(&mut v);
         assert_eq!(v.len(), 29);

@@ -127,10 +127,7 @@ fn parse_with<'b>(
 }
 
 /// Decides whether an incomplete head may still become valid.
-fn partial_verdict(
-    buf: &[u8],
-    limits: &Limits,
-) -> Result<Option<(RequestHead, usize)>, HttpError> {
+fn partial_verdict(buf: &[u8], limits: &Limits) -> Result<Option<(RequestHead, usize)>, HttpError> {
     let line_done = first_line(buf).is_some();
     if !line_done && buf.len() > limits.max_target + 32 {
         return Err(HttpError::TargetTooLong);
@@ -348,30 +345,176 @@ mod tests {
     #[test]
     fn accepted_heads_table() {
         // (input, method, path, query, framing, keep_alive, expect)
-        type Case = (&'static str, &'static str, &'static str, &'static str, Framing, bool, bool);
+        type Case = (
+            &'static str,
+            &'static str,
+            &'static str,
+            &'static str,
+            Framing,
+            bool,
+            bool,
+        );
         let cases: &[Case] = &[
-            ("GET / HTTP/1.1\r\nHost: a\r\n\r\n", "GET", "/", "", Framing::None, true, false),
-            ("GET /a?b=1&c HTTP/1.1\r\nHost: a\r\n\r\n", "GET", "/a", "b=1&c", Framing::None, true, false),
-            ("POST /invoke HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n", "POST", "/invoke", "", Framing::Length(5), true, false),
-            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", "POST", "/", "", Framing::None, true, false),
-            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n", "POST", "/", "", Framing::Length(5), true, false),
-            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length:  007 \r\n\r\n", "POST", "/", "", Framing::Length(7), true, false),
-            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n", "POST", "/", "", Framing::Chunked, true, false),
-            ("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Close\r\n\r\n", "GET", "/", "", Framing::None, false, false),
-            ("GET / HTTP/1.0\r\n\r\n", "GET", "/", "", Framing::None, false, false),
-            ("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET", "/", "", Framing::None, true, false),
-            ("GET / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n", "GET", "/", "", Framing::None, false, false),
-            ("PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n", "PUT", "/", "", Framing::Length(3), true, true),
-            ("GET http://example.com/x?y HTTP/1.1\r\nHost: a\r\n\r\n", "GET", "/x", "y", Framing::None, true, false),
-            ("GET http://example.com HTTP/1.1\r\nHost: a\r\n\r\n", "GET", "/", "", Framing::None, true, false),
-            ("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", "OPTIONS", "*", "", Framing::None, true, false),
-            ("\r\nGET / HTTP/1.1\nHost: a\n\n", "GET", "/", "", Framing::None, true, false),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+                "GET",
+                "/",
+                "",
+                Framing::None,
+                true,
+                false,
+            ),
+            (
+                "GET /a?b=1&c HTTP/1.1\r\nHost: a\r\n\r\n",
+                "GET",
+                "/a",
+                "b=1&c",
+                Framing::None,
+                true,
+                false,
+            ),
+            (
+                "POST /invoke HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n",
+                "POST",
+                "/invoke",
+                "",
+                Framing::Length(5),
+                true,
+                false,
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
+                "POST",
+                "/",
+                "",
+                Framing::None,
+                true,
+                false,
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n",
+                "POST",
+                "/",
+                "",
+                Framing::Length(5),
+                true,
+                false,
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length:  007 \r\n\r\n",
+                "POST",
+                "/",
+                "",
+                Framing::Length(7),
+                true,
+                false,
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n",
+                "POST",
+                "/",
+                "",
+                Framing::Chunked,
+                true,
+                false,
+            ),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Close\r\n\r\n",
+                "GET",
+                "/",
+                "",
+                Framing::None,
+                false,
+                false,
+            ),
+            (
+                "GET / HTTP/1.0\r\n\r\n",
+                "GET",
+                "/",
+                "",
+                Framing::None,
+                false,
+                false,
+            ),
+            (
+                "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+                "GET",
+                "/",
+                "",
+                Framing::None,
+                true,
+                false,
+            ),
+            (
+                "GET / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n",
+                "GET",
+                "/",
+                "",
+                Framing::None,
+                false,
+                false,
+            ),
+            (
+                "PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n",
+                "PUT",
+                "/",
+                "",
+                Framing::Length(3),
+                true,
+                true,
+            ),
+            (
+                "GET http://example.com/x?y HTTP/1.1\r\nHost: a\r\n\r\n",
+                "GET",
+                "/x",
+                "y",
+                Framing::None,
+                true,
+                false,
+            ),
+            (
+                "GET http://example.com HTTP/1.1\r\nHost: a\r\n\r\n",
+                "GET",
+                "/",
+                "",
+                Framing::None,
+                true,
+                false,
+            ),
+            (
+                "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
+                "OPTIONS",
+                "*",
+                "",
+                Framing::None,
+                true,
+                false,
+            ),
+            (
+                "\r\nGET / HTTP/1.1\nHost: a\n\n",
+                "GET",
+                "/",
+                "",
+                Framing::None,
+                true,
+                false,
+            ),
         ];
         for &(raw, m, p, q, f, ka, ex) in cases {
-            let (h, n) = run(raw).unwrap_or_else(|e| panic!("{raw:?}: {e:?}")).expect(raw);
+            let (h, n) = run(raw)
+                .unwrap_or_else(|e| panic!("{raw:?}: {e:?}"))
+                .expect(raw);
             assert_eq!(n, raw.len(), "{raw:?}");
-            assert_eq!((h.method.as_str(), h.path.as_str(), h.query.as_str()), (m, p, q), "{raw:?}");
-            assert_eq!((h.framing, h.keep_alive, h.expect_continue), (f, ka, ex), "{raw:?}");
+            assert_eq!(
+                (h.method.as_str(), h.path.as_str(), h.query.as_str()),
+                (m, p, q),
+                "{raw:?}"
+            );
+            assert_eq!(
+                (h.framing, h.keep_alive, h.expect_continue),
+                (f, ka, ex),
+                "{raw:?}"
+            );
         }
     }
 
@@ -434,7 +577,12 @@ mod tests {
 
     #[test]
     fn partial_heads_wait_for_more() {
-        for raw in ["", "GE", "GET / HTTP/1.1\r\n", "GET / HTTP/1.1\r\nHost: a\r\n"] {
+        for raw in [
+            "",
+            "GE",
+            "GET / HTTP/1.1\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\n",
+        ] {
             assert!(run(raw).unwrap().is_none(), "{raw:?}");
         }
     }
@@ -448,7 +596,13 @@ mod tests {
         let raw = format!("GET / HTTP/1.1\r\nHost: a\r\n{}\r\n", "A: b\r\n".repeat(80));
         let (h, _) = parse(raw.as_bytes(), &l).unwrap().unwrap();
         assert_eq!(h.headers.len(), 81);
-        let raw = format!("GET / HTTP/1.1\r\nHost: a\r\n{}\r\n", "A: b\r\n".repeat(100));
-        assert_eq!(parse(raw.as_bytes(), &l).unwrap_err(), HttpError::TooManyHeaders);
+        let raw = format!(
+            "GET / HTTP/1.1\r\nHost: a\r\n{}\r\n",
+            "A: b\r\n".repeat(100)
+        );
+        assert_eq!(
+            parse(raw.as_bytes(), &l).unwrap_err(),
+            HttpError::TooManyHeaders
+        );
     }
 }

@@ -140,7 +140,9 @@ pub fn write_response<W: Write>(w: &mut W, mut resp: Response, ex: Exchange) -> 
     }
     match resp.body {
         ResponseBody::Empty => w.write_all(&head)?,
-        ResponseBody::Bytes(b) => write_all_vectored(w, &mut [IoSlice::new(&head), IoSlice::new(&b)])?,
+        ResponseBody::Bytes(b) => {
+            write_all_vectored(w, &mut [IoSlice::new(&head), IoSlice::new(&b)])?
+        }
         ResponseBody::Stream { mut reader, len } => {
             w.write_all(&head)?;
             if !copy_stream(w, &mut *reader, len, chunked)? {
@@ -167,7 +169,12 @@ fn refuse_field(name: &str, value: &[u8]) -> Option<&'static str> {
 
 /// Copies a stream body. Returns `false` when a declared length was not met (the
 /// connection must then close, since the client cannot find the next response).
-fn copy_stream<W: Write>(w: &mut W, r: &mut dyn Read, len: Option<u64>, chunked: bool) -> io::Result<bool> {
+fn copy_stream<W: Write>(
+    w: &mut W,
+    r: &mut dyn Read,
+    len: Option<u64>,
+    chunked: bool,
+) -> io::Result<bool> {
     let mut buf = vec![0u8; STREAM_PIECE];
     let mut left = len;
     loop {
@@ -198,7 +205,11 @@ fn copy_stream<W: Write>(w: &mut W, r: &mut dyn Read, len: Option<u64>, chunked:
             let size = format!("{n:x}\r\n");
             write_all_vectored(
                 w,
-                &mut [IoSlice::new(size.as_bytes()), IoSlice::new(&buf[..n]), IoSlice::new(b"\r\n")],
+                &mut [
+                    IoSlice::new(size.as_bytes()),
+                    IoSlice::new(&buf[..n]),
+                    IoSlice::new(b"\r\n"),
+                ],
             )?;
         } else {
             w.write_all(&buf[..n])?;
@@ -227,9 +238,23 @@ pub fn write_all_vectored<W: Write>(w: &mut W, mut bufs: &mut [IoSlice<'_>]) -> 
 mod tests {
     use super::*;
 
-    fn render(resp: Response, version: Version, head_only: bool, keep_alive: bool) -> (String, bool) {
+    fn render(
+        resp: Response,
+        version: Version,
+        head_only: bool,
+        keep_alive: bool,
+    ) -> (String, bool) {
         let mut out = Vec::new();
-        let ka = write_response(&mut out, resp, Exchange { version, head_only, keep_alive }).unwrap();
+        let ka = write_response(
+            &mut out,
+            resp,
+            Exchange {
+                version,
+                head_only,
+                keep_alive,
+            },
+        )
+        .unwrap();
         let s = String::from_utf8(out).unwrap();
         // Drop the Date line, which changes every second.
         let s = s
@@ -275,14 +300,27 @@ mod tests {
     #[test]
     fn date_header_present() {
         let mut out = Vec::new();
-        write_response(&mut out, Response::ok(""), Exchange { version: Version::Http11, head_only: false, keep_alive: true }).unwrap();
+        write_response(
+            &mut out,
+            Response::ok(""),
+            Exchange {
+                version: Version::Http11,
+                head_only: false,
+                keep_alive: true,
+            },
+        )
+        .unwrap();
         let s = String::from_utf8(out).unwrap();
         assert!(s.contains("\r\nDate: ") && s.contains(" GMT\r\n"), "{s}");
     }
 
     #[test]
     fn reasons() {
-        for (s, r) in [(200, "OK"), (431, "Request Header Fields Too Large"), (599, "")] {
+        for (s, r) in [
+            (200, "OK"),
+            (431, "Request Header Fields Too Large"),
+            (599, ""),
+        ] {
             assert_eq!(reason(s), r);
         }
     }

@@ -45,7 +45,12 @@ impl Handler for Fn1 {
     }
 }
 
-fn call(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (Response, Vec<String>) {
+fn call(
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (Response, Vec<String>) {
     let markers = Arc::new(Collect::default());
     let d = Dispatcher::new(Fn1, markers.clone(), true);
     let mut h = Headers::new();
@@ -77,29 +82,156 @@ fn body(r: &Response) -> String {
 
 #[test]
 fn dispatch_table() {
-    let ok_markers = |w: &str| vec![format!("FC {w} Start RequestId: rid"), format!("FC {w} End RequestId: rid")];
+    let ok_markers = |w: &str| {
+        vec![
+            format!("FC {w} Start RequestId: rid"),
+            format!("FC {w} End RequestId: rid"),
+        ]
+    };
     let err_markers = |w: &str| {
         vec![
             format!("FC {w} Start RequestId: rid"),
             format!("FC {w} End RequestId: rid, Error: Unhandled function error"),
         ]
     };
-    let hook_err = |w: &str| vec![format!("FC {w} Start RequestId: rid"), format!("FC {w} End RequestId: rid")];
+    let hook_err = |w: &str| {
+        vec![
+            format!("FC {w} Start RequestId: rid"),
+            format!("FC {w} End RequestId: rid"),
+        ]
+    };
     // (method, path, headers, body, status, x-fc-status, body, markers)
-    type Case = (&'static str, &'static str, Vec<(&'static str, &'static str)>, &'static [u8], u16, Option<&'static str>, &'static str, Vec<String>);
+    type Case = (
+        &'static str,
+        &'static str,
+        Vec<(&'static str, &'static str)>,
+        &'static [u8],
+        u16,
+        Option<&'static str>,
+        &'static str,
+        Vec<String>,
+    );
     let cases: Vec<Case> = vec![
-        ("POST", "/invoke", vec![], b"world", 200, None, "Hello, world", ok_markers("Invoke")),
-        ("POST", "/x", vec![("x-fc-control-path", "/invoke")], b"cp", 200, None, "Hello, cp", ok_markers("Invoke")),
-        ("POST", "/invoke", vec![], b"fail", 404, Some("404"), r#"{"errorMessage":"it failed","errorType":"Boom"}"#, err_markers("Invoke")),
-        ("POST", "/invoke", vec![], b"panic", 404, Some("404"), r#"{"errorMessage":"kaboom","errorType":"Panic"}"#, err_markers("Invoke")),
-        ("GET", "/a", vec![("x-fc-function-name", "f")], b"", 200, Some("404"), "/a f", ok_markers("Invoke")),
-        ("GET", "/2016-08-15/proxy/s/f/a", vec![("x-fc-base-path", "/2016-08-15/proxy/s/f")], b"", 200, Some("404"), "/a ", ok_markers("Invoke")),
-        ("GET", "/panic", vec![], b"", 500, None, r#"{"errorMessage":"http kaboom","errorType":"Panic"}"#, err_markers("Invoke")),
-        ("GET", "/fail", vec![], b"", 500, None, r#"{"errorMessage":"nope","errorType":"Error"}"#, err_markers("Invoke")),
-        ("POST", "/initialize", vec![], b"", 200, None, "", ok_markers("Initialize")),
-        ("POST", "/initialize", vec![("x-fc-function-name", "bad")], b"", 500, None, r#"{"errorMessage":"init failed","errorType":"Error"}"#, hook_err("Initialize")),
-        ("GET", "/pre-freeze", vec![], b"", 200, None, "", ok_markers("PreFreeze")),
-        ("GET", "/pre-stop", vec![], b"", 500, None, r#"{"errorMessage":"stop panic","errorType":"Panic"}"#, hook_err("PreStop")),
+        (
+            "POST",
+            "/invoke",
+            vec![],
+            b"world",
+            200,
+            None,
+            "Hello, world",
+            ok_markers("Invoke"),
+        ),
+        (
+            "POST",
+            "/x",
+            vec![("x-fc-control-path", "/invoke")],
+            b"cp",
+            200,
+            None,
+            "Hello, cp",
+            ok_markers("Invoke"),
+        ),
+        (
+            "POST",
+            "/invoke",
+            vec![],
+            b"fail",
+            404,
+            Some("404"),
+            r#"{"errorMessage":"it failed","errorType":"Boom"}"#,
+            err_markers("Invoke"),
+        ),
+        (
+            "POST",
+            "/invoke",
+            vec![],
+            b"panic",
+            404,
+            Some("404"),
+            r#"{"errorMessage":"kaboom","errorType":"Panic"}"#,
+            err_markers("Invoke"),
+        ),
+        (
+            "GET",
+            "/a",
+            vec![("x-fc-function-name", "f")],
+            b"",
+            200,
+            Some("404"),
+            "/a f",
+            ok_markers("Invoke"),
+        ),
+        (
+            "GET",
+            "/2016-08-15/proxy/s/f/a",
+            vec![("x-fc-base-path", "/2016-08-15/proxy/s/f")],
+            b"",
+            200,
+            Some("404"),
+            "/a ",
+            ok_markers("Invoke"),
+        ),
+        (
+            "GET",
+            "/panic",
+            vec![],
+            b"",
+            500,
+            None,
+            r#"{"errorMessage":"http kaboom","errorType":"Panic"}"#,
+            err_markers("Invoke"),
+        ),
+        (
+            "GET",
+            "/fail",
+            vec![],
+            b"",
+            500,
+            None,
+            r#"{"errorMessage":"nope","errorType":"Error"}"#,
+            err_markers("Invoke"),
+        ),
+        (
+            "POST",
+            "/initialize",
+            vec![],
+            b"",
+            200,
+            None,
+            "",
+            ok_markers("Initialize"),
+        ),
+        (
+            "POST",
+            "/initialize",
+            vec![("x-fc-function-name", "bad")],
+            b"",
+            500,
+            None,
+            r#"{"errorMessage":"init failed","errorType":"Error"}"#,
+            hook_err("Initialize"),
+        ),
+        (
+            "GET",
+            "/pre-freeze",
+            vec![],
+            b"",
+            200,
+            None,
+            "",
+            ok_markers("PreFreeze"),
+        ),
+        (
+            "GET",
+            "/pre-stop",
+            vec![],
+            b"",
+            500,
+            None,
+            r#"{"errorMessage":"stop panic","errorType":"Panic"}"#,
+            hook_err("PreStop"),
+        ),
     ];
     for (m, p, h, b, status, xfc, want_body, markers) in cases {
         let (resp, lines) = call(m, p, &h, b);

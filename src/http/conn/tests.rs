@@ -61,7 +61,14 @@ fn limits() -> Limits {
 /// Runs the loop over `wire` cut at `cuts`; returns output without Date lines, and the end.
 fn run_split(wire: &[u8], cuts: Vec<usize>, svc: fn(Request<'_>) -> Response) -> (String, End) {
     let limits = limits();
-    let mut src = ConnReader::new(Split { data: wire, pos: 0, cuts }, limits.max_head);
+    let mut src = ConnReader::new(
+        Split {
+            data: wire,
+            pos: 0,
+            cuts,
+        },
+        limits.max_head,
+    );
     let mut out = Vec::new();
     let mut svc = svc;
     let end = serve(&mut src, &mut out, &limits, &mut svc, &mut NoHooks);
@@ -81,9 +88,17 @@ const H: &str = "Host: h\r\n";
 
 #[test]
 fn exchanges_table() {
-    let ok = |body: &str| format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    let ok = |body: &str| {
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
     let ok_close = |body: &str| {
-        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
     };
     let cases: Vec<(String, fn(Request<'_>) -> Response, String, End)> = vec![
         // pipelined, answered in order, then EOF
@@ -156,27 +171,71 @@ fn exchanges_table() {
 fn refusals_table() {
     // (input, status) — every refusal closes the connection after one answer.
     let cases: Vec<(String, u16)> = vec![
-        (format!("POST / HTTP/1.1\r\n{H}Content-Length: 65\r\n\r\n"), 413),
-        (format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n41\r\n"), 413),
-        (format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n30\r\n{}\r\n30\r\n", "a".repeat(48)), 413),
-        (format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n"), 400),
-        (format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n\r\n"), 400),
-        (format!("POST / HTTP/1.1\r\n{H}Content-Length: 5\r\n\r\nab"), 400),
-        (format!("GET / HTTP/1.1\r\n{H}Content-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"), 400),
-        (format!("GET / HTTP/1.1\r\n{H}Transfer-Encoding: br\r\n\r\n"), 501),
+        (
+            format!("POST / HTTP/1.1\r\n{H}Content-Length: 65\r\n\r\n"),
+            413,
+        ),
+        (
+            format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n41\r\n"),
+            413,
+        ),
+        (
+            format!(
+                "POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n30\r\n{}\r\n30\r\n",
+                "a".repeat(48)
+            ),
+            413,
+        ),
+        (
+            format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n"),
+            400,
+        ),
+        (
+            format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n\r\n"),
+            400,
+        ),
+        (
+            format!("POST / HTTP/1.1\r\n{H}Content-Length: 5\r\n\r\nab"),
+            400,
+        ),
+        (
+            format!("GET / HTTP/1.1\r\n{H}Content-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            400,
+        ),
+        (
+            format!("GET / HTTP/1.1\r\n{H}Transfer-Encoding: br\r\n\r\n"),
+            501,
+        ),
         (format!("GET / HTTP/3.0\r\n{H}\r\n"), 505),
         (format!("GET / HTTP/1.1\r\n{H}Expect: nothing\r\n\r\n"), 417),
-        (format!("GET /{} HTTP/1.1\r\n{H}\r\n", "a".repeat(9000)), 414),
-        (format!("GET /{} HTTP/1.1\r\n{H}\r\n", "a".repeat(40_000)), 414),
-        (format!("GET / HTTP/1.1\r\n{H}X: {}\r\n\r\n", "a".repeat(40_000)), 431),
+        (
+            format!("GET /{} HTTP/1.1\r\n{H}\r\n", "a".repeat(9000)),
+            414,
+        ),
+        (
+            format!("GET /{} HTTP/1.1\r\n{H}\r\n", "a".repeat(40_000)),
+            414,
+        ),
+        (
+            format!("GET / HTTP/1.1\r\n{H}X: {}\r\n\r\n", "a".repeat(40_000)),
+            431,
+        ),
         ("\0\0\0\0".into(), 400),
     ];
     for (wire, status) in cases {
         let (got, end) = run(&wire, echo);
         let line = got.lines().next().unwrap_or("");
-        assert!(line.starts_with(&format!("HTTP/1.1 {status} ")), "{:.80?} -> {got:.200?}", wire);
+        assert!(
+            line.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{:.80?} -> {got:.200?}",
+            wire
+        );
         assert!(got.contains("Connection: close\r\n"), "{got}");
-        assert_eq!(got.matches("HTTP/1.1 ").count(), 1, "one answer only: {got}");
+        assert_eq!(
+            got.matches("HTTP/1.1 ").count(),
+            1,
+            "one answer only: {got}"
+        );
         assert_eq!(end, End::Linger);
     }
 }
@@ -191,7 +250,11 @@ fn same_bytes_split_anywhere_give_same_replies() {
     let (whole, end) = run_split(wire, vec![], echo);
     assert_eq!(whole.matches("HTTP/1.1 200").count(), 3);
     for cut in 1..wire.len() {
-        assert_eq!(run_split(wire, vec![cut], echo), (whole.clone(), end), "cut at {cut}");
+        assert_eq!(
+            run_split(wire, vec![cut], echo),
+            (whole.clone(), end),
+            "cut at {cut}"
+        );
     }
     let every_byte: Vec<usize> = (1..wire.len()).collect();
     assert_eq!(run_split(wire, every_byte, echo), (whole, end));
@@ -218,9 +281,25 @@ fn phases_and_draining() {
     let mut hooks = Recorder(vec![], false);
     let mut out = Vec::new();
     serve(&mut src, &mut out, &limits(), &mut echo, &mut hooks);
-    assert_eq!(hooks.0, [Phase::Idle, Phase::Active, Phase::Idle, Phase::Active, Phase::Idle]);
+    assert_eq!(
+        hooks.0,
+        [
+            Phase::Idle,
+            Phase::Active,
+            Phase::Idle,
+            Phase::Active,
+            Phase::Idle
+        ]
+    );
     // Head split: Idle -> Head -> Active.
-    let mut src = ConnReader::new(Split { data: wire.as_bytes(), pos: 0, cuts: vec![5] }, 4096);
+    let mut src = ConnReader::new(
+        Split {
+            data: wire.as_bytes(),
+            pos: 0,
+            cuts: vec![5],
+        },
+        4096,
+    );
     let mut hooks = Recorder(vec![], false);
     serve(&mut src, &mut Vec::new(), &limits(), &mut echo, &mut hooks);
     assert_eq!(&hooks.0[..3], [Phase::Idle, Phase::Head, Phase::Active]);

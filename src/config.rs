@@ -1,0 +1,477 @@
+//! [`Config`]: every setting of the runtime, from command-line flags, `FCRT_*` environment
+//! variables (a zip without a wrapper script has no other way to pass them) and the
+//! platform's port variables. One table ([`OPTIONS`]) drives parsing, defaults and `--help`.
+//!
+//! Precedence: flag > `FCRT_*` > (port only) `FC_CUSTOM_LISTEN_PORT` > `FC_SERVER_PORT` >
+//! `PORT` > default. Parsing is pure: the caller passes the arguments and an env lookup.
+
+use std::time::Duration;
+
+use crate::http::Limits;
+
+/// All runtime settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to bind (`0.0.0.0`: FC requires it).
+    pub host: String,
+    /// Port to bind (0: any free port).
+    pub port: u16,
+    /// Most worker threads (each serves one connection at a time).
+    pub max_workers: usize,
+    /// Stack size of worker threads, in bytes.
+    pub stack_size: usize,
+    /// How long an idle worker thread waits for work before exiting.
+    pub worker_idle: Duration,
+    /// Longest stall while writing a response. Zero: none.
+    pub write_timeout: Duration,
+    /// How long requests in flight may run after SIGTERM.
+    pub grace: Duration,
+    /// Strip the FC 2.0 `x-fc-base-path` prefix from passthrough paths.
+    pub strip_base_path: bool,
+    /// HTTP limits and timeouts.
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            host: "0.0.0.0".into(),
+            port: 9000,
+            max_workers: 1024,
+            stack_size: 1024 * 1024,
+            worker_idle: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+            grace: Duration::from_secs(30),
+            strip_base_path: true,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Why parsing did not produce a config.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CliError {
+    /// `--help` was asked for.
+    Help,
+    /// `--version` was asked for.
+    Version,
+    /// A bad flag or value, with the message to show.
+    Bad(String),
+}
+
+type Setter = fn(&mut Config, &str) -> Result<(), String>;
+
+/// One setting: flag, environment variable, default (as text) and help.
+pub struct Opt {
+    /// The flag, without `--`.
+    pub flag: &'static str,
+    /// The environment variable.
+    pub env: &'static str,
+    /// The default, in the syntax the flag accepts.
+    pub default: &'static str,
+    /// One line of help.
+    pub help: &'static str,
+    set: Setter,
+}
+
+/// Every setting.
+pub const OPTIONS: &[Opt] = &[
+    Opt {
+        flag: "port",
+        env: "FCRT_PORT",
+        default: "9000",
+        help: "port to listen on (else FC_CUSTOM_LISTEN_PORT, FC_SERVER_PORT, PORT)",
+        set: |c, v| num(v).map(|n| c.port = n),
+    },
+    Opt {
+        flag: "host",
+        env: "FCRT_HOST",
+        default: "0.0.0.0",
+        help: "address to bind (FC needs 0.0.0.0)",
+        set: |c, v| {
+            c.host = v.to_owned();
+            Ok(())
+        },
+    },
+    Opt {
+        flag: "max-workers",
+        env: "FCRT_MAX_WORKERS",
+        default: "1024",
+        help: "most worker threads = most connections served at once",
+        set: |c, v| num(v).and_then(positive).map(|n| c.max_workers = n),
+    },
+    Opt {
+        flag: "stack-size",
+        env: "FCRT_STACK_SIZE",
+        default: "1MiB",
+        help: "stack size of each worker thread",
+        set: |c, v| {
+            size(v)
+                .and_then(|n| positive(n as usize))
+                .map(|n| c.stack_size = n.max(64 * 1024))
+        },
+    },
+    Opt {
+        flag: "worker-idle",
+        env: "FCRT_WORKER_IDLE",
+        default: "10s",
+        help: "an idle worker thread exits after this",
+        set: |c, v| duration(v).map(|d| c.worker_idle = d),
+    },
+    Opt {
+        flag: "max-head",
+        env: "FCRT_MAX_HEAD",
+        default: "32KiB",
+        help: "request line + headers (431 beyond)",
+        set: |c, v| size(v).map(|n| c.limits.max_head = n as usize),
+    },
+    Opt {
+        flag: "max-target",
+        env: "FCRT_MAX_TARGET",
+        default: "8KiB",
+        help: "request-target length (414 beyond)",
+        set: |c, v| size(v).map(|n| c.limits.max_target = n as usize),
+    },
+    Opt {
+        flag: "max-headers",
+        env: "FCRT_MAX_HEADERS",
+        default: "256",
+        help: "number of header fields (431 beyond)",
+        set: |c, v| num(v).and_then(positive).map(|n| c.limits.max_headers = n),
+    },
+    Opt {
+        flag: "max-body",
+        env: "FCRT_MAX_BODY",
+        default: "32MiB",
+        help: "request body (413 beyond)",
+        set: |c, v| size(v).map(|n| c.limits.max_body = n),
+    },
+    Opt {
+        flag: "max-drain",
+        env: "FCRT_MAX_DRAIN",
+        default: "256KiB",
+        help: "unread body discarded to keep a connection alive",
+        set: |c, v| size(v).map(|n| c.limits.drain_max = n),
+    },
+    Opt {
+        flag: "head-timeout",
+        env: "FCRT_HEAD_TIMEOUT",
+        default: "10s",
+        help: "deadline for a whole head once it started (408)",
+        set: |c, v| {
+            duration(v)
+                .and_then(nonzero)
+                .map(|d| c.limits.head_timeout = d)
+        },
+    },
+    Opt {
+        flag: "body-timeout",
+        env: "FCRT_BODY_TIMEOUT",
+        default: "30s",
+        help: "longest stall reading a body (408); 0 = none",
+        set: |c, v| duration(v).map(|d| c.limits.body_timeout = d),
+    },
+    Opt {
+        flag: "write-timeout",
+        env: "FCRT_WRITE_TIMEOUT",
+        default: "30s",
+        help: "longest stall writing a response; 0 = none",
+        set: |c, v| duration(v).map(|d| c.write_timeout = d),
+    },
+    Opt {
+        flag: "idle-timeout",
+        env: "FCRT_IDLE_TIMEOUT",
+        default: "20m",
+        help: "idle keep-alive connections kept this long (FC needs >= 15m); 0 = forever",
+        set: |c, v| duration(v).map(|d| c.limits.idle_timeout = d),
+    },
+    Opt {
+        flag: "grace",
+        env: "FCRT_GRACE",
+        default: "30s",
+        help: "time for requests in flight after SIGTERM",
+        set: |c, v| duration(v).map(|d| c.grace = d),
+    },
+    Opt {
+        flag: "strip-base-path",
+        env: "FCRT_STRIP_BASE_PATH",
+        default: "true",
+        help: "strip the FC 2.0 x-fc-base-path prefix from HTTP paths",
+        set: |c, v| boolean(v).map(|b| c.strip_base_path = b),
+    },
+];
+
+/// Platform port variables, in order of precedence after `FCRT_PORT`.
+const PORT_VARS: [&str; 3] = ["FC_CUSTOM_LISTEN_PORT", "FC_SERVER_PORT", "PORT"];
+
+impl Config {
+    /// Parses `args` (without the program name) over the environment given by `env`.
+    pub fn parse<I, E>(args: I, env: E) -> Result<Config, CliError>
+    where
+        I: IntoIterator<Item = String>,
+        E: Fn(&str) -> Option<String>,
+    {
+        let mut c = Config::default();
+        for opt in OPTIONS {
+            if let Some(v) = env(opt.env) {
+                (opt.set)(&mut c, &v)
+                    .map_err(|e| CliError::Bad(format!("{}={v:?}: {e}", opt.env)))?;
+            } else if opt.flag == "port" {
+                if let Some((var, v)) = PORT_VARS.iter().find_map(|k| env(k).map(|v| (k, v))) {
+                    (opt.set)(&mut c, &v)
+                        .map_err(|e| CliError::Bad(format!("{var}={v:?}: {e}")))?;
+                }
+            }
+        }
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "-h" | "--help" => return Err(CliError::Help),
+                "-V" | "--version" => return Err(CliError::Version),
+                _ => {}
+            }
+            let Some(body) = arg.strip_prefix("--") else {
+                return Err(CliError::Bad(format!(
+                    "unexpected argument {arg:?} (see --help)"
+                )));
+            };
+            let (name, inline) = match body.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_owned())),
+                None => (body, None),
+            };
+            let Some(opt) = OPTIONS.iter().find(|o| o.flag == name) else {
+                return Err(CliError::Bad(format!("unknown flag --{name} (see --help)")));
+            };
+            let value = match inline.or_else(|| args.next()) {
+                Some(v) => v,
+                None => return Err(CliError::Bad(format!("--{name} needs a value"))),
+            };
+            (opt.set)(&mut c, &value)
+                .map_err(|e| CliError::Bad(format!("--{name} {value:?}: {e}")))?;
+        }
+        Ok(c)
+    }
+
+    /// Reads the process's arguments and environment.
+    pub fn from_process() -> Result<Config, CliError> {
+        Config::parse(std::env::args().skip(1), |k| std::env::var(k).ok())
+    }
+
+    /// The one start-up line: effective port, worker cap and limits.
+    pub fn summary(&self, port: u16) -> String {
+        let l = &self.limits;
+        format!(
+            "fc-runtime {} listening on {}:{} workers<={} max-head={} max-target={} max-headers={} max-body={} head-timeout={:?} body-timeout={:?} idle-timeout={:?} grace={:?}",
+            env!("CARGO_PKG_VERSION"),
+            self.host,
+            port,
+            self.max_workers,
+            l.max_head,
+            l.max_target,
+            l.max_headers,
+            l.max_body,
+            l.head_timeout,
+            l.body_timeout,
+            l.idle_timeout,
+            self.grace
+        )
+    }
+}
+
+/// The `--help` text, generated from [`OPTIONS`].
+pub fn help(program: &str) -> String {
+    let mut s = format!(
+        "{program} {}: a Function Compute custom runtime (HTTP on 0.0.0.0:9000)\n\n\
+         Usage: {program} [--flag value | --flag=value]...\n\n\
+         Every flag can also be set by its environment variable; flags win.\n\
+         Sizes take B, KiB, MiB, GiB (or K, M, G); durations take ms, s, m, h (bare = s).\n\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for o in OPTIONS {
+        s.push_str(&format!(
+            "  --{:<16} {:<22} default {:<8} {}\n",
+            o.flag, o.env, o.default, o.help
+        ));
+    }
+    s.push_str("  --help, -h                                               this text\n");
+    s.push_str("  --version, -V                                            the version\n");
+    s.push_str("\nLogging: RUST_LOG (default info), lines on stdout as `<UTC time> <request id> [LEVEL] msg`.\n");
+    s
+}
+
+fn num<T: std::str::FromStr>(v: &str) -> Result<T, String> {
+    v.trim().parse().map_err(|_| "not a number".to_owned())
+}
+
+fn positive(n: usize) -> Result<usize, String> {
+    if n == 0 {
+        Err("must be at least 1".into())
+    } else {
+        Ok(n)
+    }
+}
+
+fn nonzero(d: Duration) -> Result<Duration, String> {
+    if d.is_zero() {
+        Err("must be more than 0".into())
+    } else {
+        Ok(d)
+    }
+}
+
+fn boolean(v: &str) -> Result<bool, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err("expected true or false".into()),
+    }
+}
+
+/// `123`, `16KiB`, `32MiB`, `1G`... (binary multiples).
+fn size(v: &str) -> Result<u64, String> {
+    let v = v.trim();
+    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (n, unit) = v.split_at(split);
+    let n: u64 = n.parse().map_err(|_| "not a size".to_owned())?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("unknown size unit {unit:?}")),
+    };
+    n.checked_mul(mult).ok_or_else(|| "too large".to_owned())
+}
+
+/// `30`, `30s`, `500ms`, `15m`, `1h`.
+fn duration(v: &str) -> Result<Duration, String> {
+    let v = v.trim();
+    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (n, unit) = v.split_at(split);
+    let n: u64 = n.parse().map_err(|_| "not a duration".to_owned())?;
+    let ms = match unit.trim() {
+        "ms" => Some(n),
+        "" | "s" => n.checked_mul(1000),
+        "m" => n.checked_mul(60_000),
+        "h" => n.checked_mul(3_600_000),
+        _ => return Err(format!("unknown duration unit {unit:?}")),
+    };
+    ms.map(Duration::from_millis)
+        .ok_or_else(|| "too large".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Config, CliError> {
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::parse(args.iter().map(|s| s.to_string()), |k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_in_table_match_default() {
+        let mut c = Config::default();
+        for o in OPTIONS {
+            (o.set)(&mut c, o.default).unwrap();
+        }
+        assert_eq!(format!("{c:?}"), format!("{:?}", Config::default()));
+        assert!(Config::default().limits.idle_timeout >= Duration::from_secs(15 * 60));
+    }
+
+    #[test]
+    fn port_precedence_table() {
+        let cases: &[(&[&str], &[(&str, &str)], u16)] = &[
+            (&[], &[], 9000),
+            (&[], &[("PORT", "8080")], 8080),
+            (&[], &[("PORT", "8080"), ("FC_SERVER_PORT", "7000")], 7000),
+            (
+                &[],
+                &[
+                    ("FC_SERVER_PORT", "7000"),
+                    ("FC_CUSTOM_LISTEN_PORT", "7001"),
+                ],
+                7001,
+            ),
+            (
+                &[],
+                &[("FC_CUSTOM_LISTEN_PORT", "7001"), ("FCRT_PORT", "7002")],
+                7002,
+            ),
+            (&["--port", "7003"], &[("FCRT_PORT", "7002")], 7003),
+            (&["--port=0"], &[], 0),
+        ];
+        for &(args, env, port) in cases {
+            assert_eq!(parse(args, env).unwrap().port, port, "{args:?} {env:?}");
+        }
+    }
+
+    #[test]
+    fn values_table() {
+        let c = parse(
+            &[
+                "--max-body",
+                "1MiB",
+                "--head-timeout=500ms",
+                "--idle-timeout",
+                "15m",
+                "--strip-base-path",
+                "off",
+                "--max-workers",
+                "4",
+            ],
+            &[
+                ("FCRT_MAX_HEAD", "16K"),
+                ("FCRT_GRACE", "2"),
+                ("FCRT_MAX_WORKERS", "9"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.limits.max_body, 1 << 20);
+        assert_eq!(c.limits.max_head, 16 << 10);
+        assert_eq!(c.limits.head_timeout, Duration::from_millis(500));
+        assert_eq!(c.limits.idle_timeout, Duration::from_secs(900));
+        assert_eq!(c.grace, Duration::from_secs(2));
+        assert_eq!(c.max_workers, 4);
+        assert!(!c.strip_base_path);
+    }
+
+    #[test]
+    fn errors_table() {
+        let bad: &[(&[&str], &[(&str, &str)], &str)] = &[
+            (&["--nope"], &[], "unknown flag --nope"),
+            (&["--port"], &[], "needs a value"),
+            (&["--port", "x"], &[], "--port \"x\": not a number"),
+            (&["--port", "70000"], &[], "not a number"),
+            (&["stray"], &[], "unexpected argument"),
+            (&["--max-body", "3XB"], &[], "unknown size unit"),
+            (&["--grace", "3d"], &[], "unknown duration unit"),
+            (&["--max-workers", "0"], &[], "at least 1"),
+            (&["--head-timeout", "0"], &[], "more than 0"),
+            (&[], &[("PORT", "http")], "PORT=\"http\""),
+            (&[], &[("FCRT_MAX_BODY", "-1")], "FCRT_MAX_BODY"),
+        ];
+        for &(args, env, msg) in bad {
+            match parse(args, env) {
+                Err(CliError::Bad(m)) => assert!(m.contains(msg), "{args:?}: {m}"),
+                other => panic!("{args:?}: {other:?}"),
+            }
+        }
+        assert_eq!(parse(&["--help"], &[]).unwrap_err(), CliError::Help);
+        assert_eq!(parse(&["-V"], &[]).unwrap_err(), CliError::Version);
+    }
+
+    #[test]
+    fn help_lists_every_flag() {
+        let h = help("fc-runtime");
+        for o in OPTIONS {
+            assert!(
+                h.contains(&format!("--{}", o.flag)) && h.contains(o.env) && h.contains(o.default)
+            );
+        }
+    }
+}

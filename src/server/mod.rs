@@ -1,0 +1,274 @@
+//! The blocking TCP server: bind, accept, place each connection on the [`pool`], run the
+//! HTTP connection loop on it, answer 503 when nothing can take it, and stop gracefully.
+//!
+//! The only place (with the pool) that creates threads and touches sockets. The acceptor
+//! never blocks on a client: placement and the 503 are non-blocking. It never exits on an
+//! `accept` error; it logs it and backs off. Stop (SIGTERM/SIGINT or a [`ShutdownHandle`])
+//! closes the listener at once, closes idle connections and lets requests in flight finish
+//! within the grace period, answered with `Connection: close`.
+
+mod pool;
+pub(crate) mod signal;
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::fc::{Dispatcher, Handler};
+use crate::http::{self, ConnReader, End, Hooks, Phase};
+use crate::logging::StdoutMarkers;
+use pool::{Placement, Pool, Slot};
+
+/// How long a closing connection is read and discarded so our last answer is not lost to
+/// a reset.
+const LINGER: Duration = Duration::from_millis(500);
+/// Most bytes discarded while lingering.
+const LINGER_BYTES: usize = 64 * 1024;
+
+/// The answer when every worker is busy with a real request.
+const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n\
+Content-Length: 75\r\nRetry-After: 1\r\nConnection: close\r\n\r\n\
+{\"errorMessage\":\"all workers busy with requests\",\"errorType\":\"ServerBusy\"}\n";
+
+/// A bound listener, ready to serve.
+pub struct Server {
+    listener: Arc<TcpListener>,
+    config: Config,
+    stop: Arc<AtomicBool>,
+}
+
+/// Stops a running [`Server::serve`] from another thread, like SIGTERM does.
+#[derive(Clone)]
+pub struct ShutdownHandle {
+    listener: Arc<TcpListener>,
+    stop: Arc<AtomicBool>,
+}
+
+impl ShutdownHandle {
+    /// Stops accepting now and starts the graceful drain.
+    pub fn shutdown(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        signal::wake(&self.listener);
+    }
+}
+
+impl Server {
+    /// Binds and listens on the configured host and port. Nothing slow happens before this.
+    pub fn bind(config: &Config) -> io::Result<Server> {
+        let listener = TcpListener::bind((config.host.as_str(), config.port))?;
+        Ok(Server {
+            listener: Arc::new(listener),
+            config: config.clone(),
+            stop: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// A handle that stops [`Server::serve`].
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            listener: self.listener.clone(),
+            stop: self.stop.clone(),
+        }
+    }
+
+    /// Makes SIGTERM and SIGINT stop this server gracefully (process-wide; for binaries).
+    pub fn handle_signals(&self) -> io::Result<()> {
+        signal::install(&self.listener)
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst) || signal::stop_requested()
+    }
+
+    /// Serves `handler` until stopped, then drains. Returns once every request in flight
+    /// was answered or the grace period ran out.
+    pub fn serve<H: Handler>(self, handler: H) -> io::Result<()> {
+        let markers = Arc::new(StdoutMarkers);
+        let dispatcher = Arc::new(Dispatcher::new(
+            handler,
+            markers,
+            self.config.strip_base_path,
+        ));
+        let pool = Arc::new(Pool::new(self.config.max_workers, self.config.worker_idle));
+        let mut backoff = Duration::from_millis(5);
+        while !self.stopping() {
+            match self.listener.accept() {
+                Ok((stream, _)) => {
+                    backoff = Duration::from_millis(5);
+                    if self.stopping() {
+                        break;
+                    }
+                    self.place(&pool, &dispatcher, stream);
+                }
+                Err(_) if self.stopping() => break,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
+                    ) => {}
+                Err(e) => {
+                    // EMFILE/ENFILE/ENOBUFS...: free a descriptor if an idle connection holds
+                    // one, and back off so the loop never spins.
+                    log::warn!("accept failed: {e}; retrying in {backoff:?}");
+                    pool.evict_one();
+                    thread::sleep(backoff);
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                }
+            }
+        }
+        signal::uninstall();
+        drop(self.listener);
+        log::info!(
+            "stopping: draining requests in flight (grace {:?})",
+            self.config.grace
+        );
+        let busy = pool.drain(self.config.grace);
+        if busy > 0 {
+            log::warn!("grace period over with {busy} request(s) still running");
+        }
+        Ok(())
+    }
+
+    fn place<H: Handler>(&self, pool: &Arc<Pool>, d: &Arc<Dispatcher<H>>, stream: TcpStream) {
+        match pool.dispatch(stream) {
+            Placement::Queued => {}
+            Placement::Reject(stream) => reject(stream),
+            Placement::Spawn(slot, stream) => {
+                let (pool2, d2, cfg) = (pool.clone(), d.clone(), self.config.clone());
+                let slot2 = slot.clone();
+                let spawned = thread::Builder::new()
+                    .name("fc-worker".into())
+                    .stack_size(cfg.stack_size)
+                    .spawn(move || worker(&pool2, &slot2, &d2, &cfg, stream));
+                if let Err(e) = spawned {
+                    log::warn!("cannot start a worker thread: {e}");
+                    pool.spawn_failed(&slot);
+                }
+            }
+        }
+    }
+}
+
+/// A worker thread: serves connections until idle for too long or draining.
+fn worker<H: Handler>(
+    pool: &Pool,
+    slot: &Arc<Slot>,
+    d: &Dispatcher<H>,
+    cfg: &Config,
+    first: TcpStream,
+) {
+    let mut next = Some(first);
+    while let Some(stream) = next {
+        serve_connection(pool, slot, d, cfg, stream);
+        next = pool.next(slot, true);
+    }
+    pool.exit(slot);
+}
+
+struct SlotHooks<'a> {
+    slot: &'a Slot,
+    pool: &'a Pool,
+}
+
+impl Hooks for SlotHooks<'_> {
+    fn phase(&mut self, phase: Phase) -> bool {
+        self.slot.enter(phase, self.pool)
+    }
+    fn draining(&self) -> bool {
+        self.pool.draining()
+    }
+}
+
+fn serve_connection<H: Handler>(
+    pool: &Pool,
+    slot: &Slot,
+    d: &Dispatcher<H>,
+    cfg: &Config,
+    stream: TcpStream,
+) {
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_write_timeout(Some(cfg.write_timeout).filter(|t| !t.is_zero()));
+    let stream = Arc::new(stream);
+    slot.attach(stream.clone());
+    let mut reader = ConnReader::new(&*stream, cfg.limits.max_head);
+    let mut writer = &*stream;
+    let mut hooks = SlotHooks { slot, pool };
+    let mut service = |req: http::Request<'_>| d.handle(req);
+    let end = catch_unwind(AssertUnwindSafe(|| {
+        http::serve(
+            &mut reader,
+            &mut writer,
+            &cfg.limits,
+            &mut service,
+            &mut hooks,
+        )
+    }))
+    .unwrap_or_else(|_| {
+        log::error!("connection aborted by a panic outside the handler");
+        End::Abort
+    });
+    let unread = !reader.buffered().is_empty();
+    match end {
+        End::Linger => linger(&stream, slot, pool),
+        End::Done if unread => linger(&stream, slot, pool),
+        End::Done | End::Abort => {}
+    }
+}
+
+/// Half-closes and discards input briefly, so the peer reads our last answer instead of a
+/// reset. The connection counts as expendable meanwhile.
+fn linger(stream: &TcpStream, slot: &Slot, pool: &Pool) {
+    slot.enter(Phase::Head, pool);
+    let _ = stream.shutdown(Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(LINGER));
+    let mut buf = [0u8; 4096];
+    let mut total = 0;
+    let mut s = stream;
+    while total < LINGER_BYTES {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => total += n,
+        }
+    }
+}
+
+/// The fast 503: never blocks the acceptor.
+fn reject(mut stream: TcpStream) {
+    if stream.set_nonblocking(true).is_err() {
+        return;
+    }
+    // Discard what already arrived, so closing sends FIN, not a reset that could beat the
+    // answer to the client.
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+    }
+    let _ = stream.write_all(BUSY);
+    let _ = stream.shutdown(Shutdown::Write);
+    log::warn!("all workers busy with requests: answered 503");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn busy_answer_is_framed_exactly() {
+        let s = std::str::from_utf8(super::BUSY).unwrap();
+        let (head, body) = s.split_once("\r\n\r\n").unwrap();
+        assert!(
+            head.contains(&format!("Content-Length: {}", body.len())),
+            "{s}"
+        );
+    }
+}
