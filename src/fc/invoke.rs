@@ -42,8 +42,8 @@ impl<H: Handler> Dispatcher<H> {
     /// Handles one request.
     pub fn handle(&self, mut req: Request<'_>) -> Response {
         let ctx = Context::from_headers(&req.headers, Instant::now());
-        let route = route(&req.method, &req.path, &req.headers);
         let _scope = RequestScope::enter(&ctx.request_id);
+        let route = route(&req.method, &req.path, &req.headers);
         let word = route.marker();
         self.markers
             .line(&format!("FC {word} Start RequestId: {}", ctx.request_id));

@@ -1,0 +1,221 @@
+//! The real `fc-runtime` binary: start-up lines, marker lines, log format, credential
+//! redaction, SIGTERM draining a request in flight, flags.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::client::Conn;
+
+const BIN: &str = env!("CARGO_BIN_EXE_fc-runtime");
+
+struct Bin {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+    addr: SocketAddr,
+}
+
+impl Bin {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Bin {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn fc-runtime");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let out = child.stdout.take().unwrap();
+        let l2 = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                l2.lock().unwrap().push(line);
+            }
+        });
+        let mut bin = Bin {
+            child,
+            lines,
+            addr: "127.0.0.1:1".parse().unwrap(),
+        };
+        let inited = bin.wait_line("runtime inited.");
+        assert_eq!(inited, "FunctionCompute fc-runtime runtime inited.");
+        let summary = bin.wait_line("listening on");
+        let port = summary
+            .split("listening on ")
+            .nth(1)
+            .unwrap()
+            .split([' ', ':'])
+            .nth(1)
+            .unwrap();
+        bin.addr = format!("127.0.0.1:{port}").parse().unwrap();
+        bin
+    }
+
+    fn wait_line(&self, needle: &str) -> String {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Some(l) = self
+                .lines
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|l| l.contains(needle))
+            {
+                return l.clone();
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!(
+            "no line with {needle:?} in {:?}",
+            self.lines.lock().unwrap()
+        );
+    }
+
+    fn term(&self) {
+        let ok = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
+    /// Waits for exit; returns the exit code and all stdout lines.
+    fn wait(mut self) -> (Option<i32>, Vec<String>, Duration) {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if start.elapsed() > Duration::from_secs(15) {
+                let _ = self.child.kill();
+                panic!("fc-runtime did not exit");
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        let took = start.elapsed();
+        std::thread::sleep(Duration::from_millis(50)); // let the reader thread finish
+        let lines = self.lines.lock().unwrap().clone();
+        (status.code(), lines, took)
+    }
+}
+
+#[test]
+fn markers_log_format_and_credential_redaction() {
+    let bin = Bin::start(
+        &["--port", "0"],
+        &[("RUST_LOG", "debug"), ("FC_FUNCTION_NAME", "demo")],
+    );
+    let mut c = Conn::open(bin.addr);
+    let secrets = "x-fc-access-key-id: AKIDVALUE\r\nx-fc-access-key-secret: SECRETVALUE\r\nx-fc-security-token: TOKENVALUE\r\n";
+    let r = c
+        .send(format!("POST /invoke HTTP/1.1\r\nHost: t\r\nx-fc-request-id: rid-1\r\n{secrets}Content-Length: 2\r\n\r\nFC").as_bytes())
+        .read_response(false)
+        .unwrap();
+    assert_eq!(r.text(), "Hello, FC");
+    let r = c
+        .send(format!("GET /echo HTTP/1.1\r\nHost: t\r\nx-fc-request-id: rid-2\r\nx-fc-control-path: /http-invoke\r\n{secrets}\r\n").as_bytes())
+        .read_response(false)
+        .unwrap();
+    assert_eq!(r.header("function-name"), Some("demo"));
+    let body = r.text();
+    for s in ["AKIDVALUE", "SECRETVALUE", "TOKENVALUE"] {
+        assert!(!body.contains(s), "{s} echoed: {body}");
+    }
+    assert!(body.contains(r#""x-fc-security-token":"***""#), "{body}");
+    // A handler-less route that logs a warning carries the request id.
+    c.send(b"GET /x HTTP/1.1\r\nHost: t\r\nx-fc-request-id: rid-3\r\nx-fc-control-path: /bogus\r\n\r\n")
+        .read_response(false)
+        .unwrap();
+    bin.term();
+    let (code, lines, _) = bin.wait();
+    assert_eq!(code, Some(0));
+    let has = |l: &str| lines.iter().any(|x| x == l);
+    for id in ["rid-1", "rid-2"] {
+        assert!(
+            has(&format!("FC Invoke Start RequestId: {id}")),
+            "{lines:#?}"
+        );
+        assert!(has(&format!("FC Invoke End RequestId: {id}")), "{lines:#?}");
+    }
+    let start = lines
+        .iter()
+        .position(|l| l == "FC Invoke Start RequestId: rid-1")
+        .unwrap();
+    let end = lines
+        .iter()
+        .position(|l| l == "FC Invoke End RequestId: rid-1")
+        .unwrap();
+    assert!(start < end);
+    // `<UTC time> <request id> [LEVEL] message`
+    let warn = lines
+        .iter()
+        .find(|l| l.contains("x-fc-control-path"))
+        .expect("warning logged");
+    let parts: Vec<&str> = warn.splitn(4, ' ').collect();
+    assert!(parts[0].ends_with('Z') && parts[0].contains('T'), "{warn}");
+    assert_eq!((parts[1], parts[2]), ("rid-3", "[WARN]"), "{warn}");
+    for s in ["AKIDVALUE", "SECRETVALUE", "TOKENVALUE"] {
+        assert!(!lines.iter().any(|l| l.contains(s)), "{s} logged");
+    }
+}
+
+#[test]
+fn sigterm_lets_the_request_in_flight_finish_then_exits_0() {
+    let bin = Bin::start(&["--port", "0"], &[]);
+    let mut idle = Conn::open(bin.addr);
+    idle.send(&crate::client::invoke_raw("warm"))
+        .read_response(false)
+        .unwrap();
+    let mut inflight = Conn::open(bin.addr);
+    inflight.send(b"POST /invoke HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhello");
+    std::thread::sleep(Duration::from_millis(100));
+    bin.term();
+    std::thread::sleep(Duration::from_millis(200));
+    // Idle connections are closed at once and the listener is gone...
+    assert!(idle.is_closed(Duration::from_secs(2)));
+    assert!(std::net::TcpStream::connect(bin.addr).is_err());
+    // ...but the request in flight completes, told the connection closes.
+    inflight.send(b"world");
+    let r = inflight.read_response(false).unwrap();
+    assert_eq!(r.text(), "Hello, helloworld");
+    assert!(r.closes());
+    let (code, _, took) = bin.wait();
+    assert_eq!(code, Some(0));
+    assert!(took < Duration::from_secs(5), "exit took {took:?}");
+}
+
+#[test]
+fn port_from_platform_environment() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bin = Bin::start(&[], &[("FC_SERVER_PORT", &port.to_string()), ("PORT", "1")]);
+    assert_eq!(bin.addr.port(), port);
+    bin.term();
+    assert_eq!(bin.wait().0, Some(0));
+}
+
+#[test]
+fn flags_help_version_and_errors() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    for o in fc_runtime::OPTIONS {
+        assert!(help.contains(&format!("--{}", o.flag)) && help.contains(o.default));
+    }
+    let out = Command::new(BIN).arg("--version").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("fc-runtime 0."));
+    for (args, env) in [
+        (vec!["--bogus"], vec![]),
+        (vec!["--port", "nope"], vec![]),
+        (vec![], vec![("FCRT_MAX_BODY", "lots")]),
+    ] {
+        let out = Command::new(BIN).args(&args).envs(env).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty());
+    }
+}

@@ -1,0 +1,152 @@
+//! The worker pool under pressure: idle eviction, fast 503, floods of idle and trickling
+//! connections, many concurrent keep-alive clients.
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fc_runtime::{Context, Handler, HandlerError};
+
+use crate::client::{invoke_raw, Conn};
+use crate::http::Echo;
+use crate::TestServer;
+
+#[test]
+fn longest_idle_connection_is_evicted_when_workers_run_out() {
+    let s = TestServer::start(|c| c.max_workers = 2, Echo);
+    let mut a = Conn::open(s.addr);
+    assert_eq!(
+        a.send(&invoke_raw("a"))
+            .read_response(false)
+            .unwrap()
+            .status,
+        200
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    let mut b = Conn::open(s.addr);
+    assert_eq!(
+        b.send(&invoke_raw("b"))
+            .read_response(false)
+            .unwrap()
+            .status,
+        200
+    );
+    // Both workers hold idle keep-alive connections; a third client still gets served...
+    let mut c = Conn::open(s.addr);
+    let r = c.send(&invoke_raw("c")).read_response(false).unwrap();
+    assert_eq!(r.text(), "Hello, c");
+    // ...by closing the longest-idle one (a), not the newer one (b).
+    assert!(
+        a.is_closed(Duration::from_secs(2)),
+        "oldest idle connection closed"
+    );
+    assert_eq!(
+        b.send(&invoke_raw("b2"))
+            .read_response(false)
+            .unwrap()
+            .text(),
+        "Hello, b2"
+    );
+    s.stop();
+}
+
+/// Blocks `/invoke` until released.
+struct Gate(Arc<AtomicBool>);
+
+impl Handler for Gate {
+    fn invoke(&self, _: Vec<u8>, _: &Context) -> Result<Vec<u8>, HandlerError> {
+        let start = Instant::now();
+        while !self.0.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Ok(b"released".to_vec())
+    }
+}
+
+#[test]
+fn saturated_pool_answers_503_fast_and_keeps_the_request_in_flight() {
+    let open = Arc::new(AtomicBool::new(false));
+    let s = TestServer::start(|c| c.max_workers = 1, Gate(open.clone()));
+    let mut busy = Conn::open(s.addr);
+    busy.send(&invoke_raw("x"));
+    std::thread::sleep(Duration::from_millis(100)); // the request is now in progress
+    let start = Instant::now();
+    let mut extra = Conn::open(s.addr);
+    let _ = extra.stream.write_all(&invoke_raw("y"));
+    let r = extra.read_response(false).unwrap();
+    let waited = start.elapsed();
+    assert_eq!(r.status, 503);
+    assert!(r.closes());
+    assert!(r.header("retry-after").is_some());
+    assert!(waited < Duration::from_secs(1), "503 took {waited:?}");
+    open.store(true, Ordering::SeqCst);
+    let r = busy.read_response(false).unwrap();
+    assert_eq!(
+        r.text(),
+        "released",
+        "the request in flight was not dropped"
+    );
+    s.stop();
+}
+
+#[test]
+fn idle_and_trickling_floods_do_not_starve_a_fresh_request() {
+    let s = TestServer::start(|_| {}, Echo);
+    let mut idle = Vec::new();
+    for _ in 0..1500 {
+        idle.push(TcpStream::connect(s.addr).unwrap());
+    }
+    let mut trickling = Vec::new();
+    for _ in 0..600 {
+        let mut t = TcpStream::connect(s.addr).unwrap();
+        t.write_all(b"GET / HTTP/1.1\r\nHo").unwrap();
+        trickling.push(t);
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let mut worst = Duration::ZERO;
+    for i in 0..20 {
+        let start = Instant::now();
+        let mut c = Conn::open(s.addr);
+        let r = c
+            .send(&invoke_raw(&format!("fresh{i}")))
+            .read_response(false)
+            .unwrap();
+        worst = worst.max(start.elapsed());
+        assert_eq!(r.text(), format!("Hello, fresh{i}"));
+    }
+    // A liveness bound, generous for a shared machine; the benchmark measures the real figure.
+    assert!(
+        worst < Duration::from_millis(500),
+        "fresh request took {worst:?}"
+    );
+    eprintln!("fresh request under 1500 idle + 600 trickling connections: worst {worst:?}");
+    drop(idle);
+    drop(trickling);
+    s.stop();
+}
+
+#[test]
+fn two_hundred_fifty_keep_alive_clients_are_all_served() {
+    let s = TestServer::start(|_| {}, Echo);
+    let addr = s.addr;
+    let clients: Vec<_> = (0..250)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let mut c = Conn::open(addr);
+                for j in 0..20 {
+                    let r = c
+                        .send(&invoke_raw(&format!("{i}-{j}")))
+                        .read_response(false)
+                        .unwrap();
+                    assert_eq!(r.text(), format!("Hello, {i}-{j}"));
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().expect("client saw an error");
+    }
+    s.stop();
+}
