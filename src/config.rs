@@ -365,6 +365,13 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// (arguments, environment, expected)
+    type Case<T> = (
+        &'static [&'static str],
+        &'static [(&'static str, &'static str)],
+        T,
+    );
+
     fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Config, CliError> {
         let env: HashMap<String, String> = env
             .iter()
@@ -385,7 +392,7 @@ mod tests {
 
     #[test]
     fn port_precedence_table() {
-        let cases: &[(&[&str], &[(&str, &str)], u16)] = &[
+        let cases: &[Case<u16>] = &[
             (&[], &[], 9000),
             (&[], &[("PORT", "8080")], 8080),
             (&[], &[("PORT", "8080"), ("FC_SERVER_PORT", "7000")], 7000),
@@ -442,7 +449,7 @@ mod tests {
 
     #[test]
     fn errors_table() {
-        let bad: &[(&[&str], &[(&str, &str)], &str)] = &[
+        let bad: &[Case<&str>] = &[
             (&["--nope"], &[], "unknown flag --nope"),
             (&["--port"], &[], "needs a value"),
             (&["--port", "x"], &[], "--port \"x\": not a number"),

@@ -100,7 +100,8 @@ fn exchanges_table() {
             body.len()
         )
     };
-    let cases: Vec<(String, fn(Request<'_>) -> Response, String, End)> = vec![
+    type Case = (String, fn(Request<'_>) -> Response, String, End);
+    let cases: Vec<Case> = vec![
         // pipelined, answered in order, then EOF
         (
             format!("GET /a HTTP/1.1\r\n{H}\r\nPOST /b?x=1 HTTP/1.1\r\n{H}Content-Length: 3\r\n\r\nabcGET /c HTTP/1.1\r\n{H}\r\n"),
