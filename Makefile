@@ -6,7 +6,7 @@ BIN           := target/$(TARGET)/release/fc-runtime
 MAX_BIN_BYTES := 614400
 PORT          ?= 9000
 
-.PHONY: all build run test musl-target fmt-check lint doc unit check-binary clean
+.PHONY: all build run test musl-target fmt-check lint doc unit check-binary zip image image-test clean
 
 all: build
 
@@ -35,9 +35,29 @@ unit:
 	cargo test
 
 check-binary: build
+	sh scripts/need.sh readelf:binutils
 	sh scripts/check-binary.sh $(BIN) $(MAX_BIN_BYTES)
 
-test: fmt-check lint doc unit check-binary
+# Custom-runtime zip for runtime custom.debian10/11/12. Default: the binary itself is
+# bootstrap (no shell on the cold-start path). WRAPPER=1: the editable script + the binary.
+zip: build
+	@mkdir -p dist
+ifeq ($(WRAPPER),1)
+	python3 scripts/mkzip.py dist/fc-runtime.zip bootstrap=bootstrap fc-runtime=$(BIN)
+else
+	python3 scripts/mkzip.py dist/fc-runtime.zip bootstrap=$(BIN)
+endif
+	@echo "zip: dist/fc-runtime.zip is $$(wc -c < dist/fc-runtime.zip) bytes"
+
+# FROM scratch image: local fc-runtime:latest and the OCI archive dist/fc-runtime-image.tar.
+image: build
+	sh scripts/image.sh
+
+# Runs both zips and the image end to end (installs buildah/podman/runc when missing).
+image-test: image
+	sh scripts/package-test.sh $(BIN)
+
+test: fmt-check lint doc unit check-binary image-test
 
 clean:
 	cargo clean
