@@ -20,10 +20,15 @@ struct Bin {
 impl Bin {
     fn start(args: &[&str], env: &[(&str, &str)]) -> Bin {
         let mut cmd = Command::new(BIN);
-        cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::null());
+        cmd.args(args);
         for (k, v) in env {
             cmd.env(k, v);
         }
+        Bin::spawn(cmd)
+    }
+
+    fn spawn(mut cmd: Command) -> Bin {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::null());
         let mut child = cmd.spawn().expect("spawn fc-runtime");
         let lines = Arc::new(Mutex::new(Vec::new()));
         let out = child.stdout.take().unwrap();
@@ -70,6 +75,10 @@ impl Bin {
             "no line with {needle:?} in {:?}",
             self.lines.lock().unwrap()
         );
+    }
+
+    fn child_alive(&self) -> bool {
+        std::path::Path::new(&format!("/proc/{}", self.child.id())).exists()
     }
 
     fn term(&self) {
@@ -218,4 +227,65 @@ fn flags_help_version_and_errors() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(!out.stderr.is_empty());
     }
+}
+
+fn threads(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |d| d.count())
+}
+
+fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn worker_threads_grow_with_demand_and_shrink_back_when_idle() {
+    let bin = Bin::start(&["--port", "0", "--worker-idle", "300ms"], &[]);
+    let pid = bin.child.id();
+    assert_eq!(threads(pid), 1, "no worker before the first connection");
+    let mut conns: Vec<Conn> = (0..20).map(|_| Conn::open(bin.addr)).collect();
+    for c in conns.iter_mut() {
+        c.send(&crate::client::invoke_raw("x"))
+            .read_response(false)
+            .unwrap();
+    }
+    assert_eq!(threads(pid), 21, "one worker per open connection");
+    drop(conns);
+    wait_for("workers to exit", || threads(pid) == 1);
+    let r = crate::client::request(bin.addr, &crate::client::invoke_raw("again"));
+    assert_eq!(r.text(), "Hello, again");
+    bin.term();
+    assert_eq!(bin.wait().0, Some(0));
+}
+
+#[test]
+fn accept_failures_are_survived_by_evicting_idle_connections() {
+    // 40 descriptors: the flood below makes accept fail with EMFILE.
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", &format!("ulimit -n 40 && exec {BIN} --port 0")]);
+    let bin = Bin::spawn(cmd);
+    let flood: Vec<std::net::TcpStream> = (0..80)
+        .map(|_| std::net::TcpStream::connect(bin.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    let r = crate::client::request(bin.addr, &crate::client::invoke_raw("fresh"));
+    assert_eq!(r.text(), "Hello, fresh");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(bin.child_alive());
+    drop(flood);
+    let warned = bin.wait_line("accept failed");
+    assert!(warned.contains("[WARN]"), "{warned}");
+    bin.term();
+    assert_eq!(bin.wait().0, Some(0));
 }
