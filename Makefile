@@ -6,7 +6,7 @@ BIN           := target/$(TARGET)/release/fc-runtime
 MAX_BIN_BYTES := 614400
 PORT          ?= 9000
 
-.PHONY: all build run test musl-target fmt-check lint doc unit check-binary zip image image-test clean
+.PHONY: all build run test musl-target fmt-check lint doc unit check-binary zip image image-test bench clean
 
 all: build
 
@@ -58,6 +58,11 @@ image-test: image
 	sh scripts/package-test.sh $(BIN)
 
 test: fmt-check lint doc unit check-binary image-test
+
+# Comparative benchmark (not part of test; ~10 minutes): installs the peers' toolchains.
+bench: build zip image
+	sh scripts/need.sh wrk:wrk go:golang-go musl-gcc:musl-tools taskset:util-linux
+	python3 bench/bench.py
 
 clean:
 	cargo clean

@@ -7,6 +7,7 @@ alike. The port is passed in FC_CUSTOM_LISTEN_PORT.
 Usage: coldstart.py RUNS NAME=COMMAND [NAME=COMMAND ...]
 """
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -14,6 +15,7 @@ import sys
 import time
 
 REQ = b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nworld"
+INIT = b"POST /initialize HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
 
 
 def free_port():
@@ -24,13 +26,39 @@ def free_port():
     return port
 
 
-def once(cmd):
+def stop(p):
+    """Ends a subject by its process group (peers may fork), then reaps it."""
+    try:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+    except ProcessLookupError:
+        p.wait()
+
+
+def read_answer(s, cmd, want_body):
+    data = b""
+    while b"\r\n\r\n" not in data or not data.endswith(want_body):
+        chunk = s.recv(4096)
+        if not chunk:
+            raise RuntimeError(f"{cmd}: connection closed early: {data!r}")
+        data += chunk
+    if not data.startswith(b"HTTP/1.1 200"):
+        raise RuntimeError(f"{cmd}: answered {data[:40]!r}")
+
+
+def once(cmd, cwd="/", initialize=False):
+    """Milliseconds from spawn to the first answered invocation. With `initialize`, the
+    first request is `POST /initialize` and the clock stops at the invocation after it."""
     port = free_port()
     env = dict(os.environ, FC_CUSTOM_LISTEN_PORT=str(port))
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/")
+    p = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = t0 + 10
+        deadline = t0 + 30
         while True:
             s = socket.socket()
             try:
@@ -38,37 +66,39 @@ def once(cmd):
                 break
             except OSError:
                 s.close()
-                if time.perf_counter() > deadline:
-                    raise RuntimeError(f"{cmd}: nothing listened within 10 s")
+                if time.perf_counter() > deadline or p.poll() is not None:
+                    raise RuntimeError(f"{cmd}: nothing listened within 30 s")
+        s.settimeout(10)  # a subject that never answers fails the run, never hangs it
+        if initialize:
+            s.sendall(INIT)
+            read_answer(s, cmd, b"\r\n\r\n")
         s.sendall(REQ)
-        data = b""
-        while b"\r\n\r\n" not in data or not data.endswith(b"world"):
-            chunk = s.recv(4096)
-            if not chunk:
-                raise RuntimeError(f"{cmd}: connection closed early: {data!r}")
-            data += chunk
+        read_answer(s, cmd, b"world")
         elapsed = time.perf_counter() - t0
         s.close()
-        if not data.startswith(b"HTTP/1.1 200"):
-            raise RuntimeError(f"{cmd}: answered {data[:40]!r}")
         return elapsed * 1000
     finally:
-        p.terminate()
-        p.wait(timeout=10)
+        stop(p)
 
 
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     runs = int(sys.argv[1])
-    subjects = [a.split("=", 1) for a in sys.argv[2:]]
+    subjects = []
+    for arg in sys.argv[2:]:
+        name, cmd = arg.split("=", 1)
+        argv = cmd.split()
+        if "/" in argv[0]:
+            argv[0] = os.path.abspath(argv[0])
+        subjects.append((name, argv))
     results = {name: [] for name, _ in subjects}
     for _ in range(3):  # warm-up: page cache, dynamic loaders
         for _, cmd in subjects:
-            once(cmd.split())
+            once(cmd)
     for _ in range(runs):
         for name, cmd in subjects:
-            results[name].append(once(cmd.split()))
+            results[name].append(once(cmd))
     base = statistics.median(results[subjects[0][0]])
     print(f"{'subject':<12} {'median ms':>10} {'p90':>8} {'min':>8} {'ratio':>7}  (n={runs}, interleaved)")
     for name, _ in subjects:

@@ -93,7 +93,7 @@ impl Server {
     /// Serves `handler` until stopped, then drains. Returns once every request in flight
     /// was answered or the grace period ran out.
     pub fn serve<H: Handler>(self, handler: H) -> io::Result<()> {
-        let markers = Arc::new(StdoutMarkers);
+        let markers = Arc::new(StdoutMarkers::new());
         let dispatcher = Arc::new(Dispatcher::new(
             handler,
             markers,

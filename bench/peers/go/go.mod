@@ -1,0 +1,3 @@
+module fcpeer
+
+go 1.19
