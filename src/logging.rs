@@ -82,9 +82,7 @@ impl Default for StdoutMarkers {
 
 impl Markers for StdoutMarkers {
     fn line(&self, line: &str) {
-        let mut l = String::with_capacity(line.len() + 1);
-        l.push_str(line);
-        l.push('\n');
+        let l = line;
         // A closed stdout must not take the function down.
         let _ = match &self.fd {
             Some(f) => {

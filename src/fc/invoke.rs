@@ -17,7 +17,7 @@ use crate::logging::RequestScope;
 /// Where marker lines (`FC Invoke Start RequestId: …`) go. One call per line, without the
 /// newline.
 pub trait Markers: Send + Sync {
-    /// Emits one marker line.
+    /// Emits one marker line; `line` ends with its newline.
     fn line(&self, line: &str);
 }
 
@@ -46,7 +46,7 @@ impl<H: Handler> Dispatcher<H> {
         let route = route(&req.method, &req.path, &req.headers);
         let word = route.marker();
         self.markers
-            .line(&format!("FC {word} Start RequestId: {}", ctx.request_id));
+            .line(&format!("FC {word} Start RequestId: {}\n", ctx.request_id));
         let outcome = catch_unwind(AssertUnwindSafe(|| match route {
             Route::Invoke => self.invoke(&mut req, &ctx),
             Route::Http => {
@@ -65,7 +65,7 @@ impl<H: Handler> Dispatcher<H> {
         let failure = match outcome {
             Ok(Ok(resp)) => {
                 self.markers
-                    .line(&format!("FC {word} End RequestId: {}", ctx.request_id));
+                    .line(&format!("FC {word} End RequestId: {}\n", ctx.request_id));
                 return resp;
             }
             Ok(Err(e)) => e,
@@ -76,8 +76,10 @@ impl<H: Handler> Dispatcher<H> {
             Route::Invoke | Route::Http => ", Error: Unhandled function error",
             _ => "",
         };
-        self.markers
-            .line(&format!("FC {word} End RequestId: {}{end}", ctx.request_id));
+        self.markers.line(&format!(
+            "FC {word} End RequestId: {}{end}\n",
+            ctx.request_id
+        ));
         error_response(route, &failure)
     }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::body::{is_timeout, BodyReader, BodyState};
 use super::error::HttpError;
-use super::head::{self, RequestHead};
+use super::head::{self, Framing, RequestHead};
 use super::message::{Request, RequestBody, Response, Version};
 use super::reader::{ConnReader, Transport};
 use super::response::{reason, write_response, Exchange};
@@ -123,6 +123,10 @@ fn exchange<T: Transport, W: Write>(
         expect_continue,
     } = head;
     let head_only = method == "HEAD";
+    let declared = match framing {
+        Framing::Length(n) => Some(n),
+        _ => None,
+    };
     let mut st = BodyState::new(
         framing,
         limits.max_body,
@@ -138,7 +142,7 @@ fn exchange<T: Transport, W: Write>(
             query,
             version,
             headers,
-            body: RequestBody::new(&mut body),
+            body: RequestBody::with_len(&mut body, declared),
         })
     };
     let mut keep_alive = keep_alive && !hooks.draining();

@@ -96,7 +96,11 @@ fn parse_with<'b>(
     };
     let (path, query) = split_target(method, target)?;
 
-    let mut headers = Headers::new();
+    let (names, values) = req
+        .headers
+        .iter()
+        .fold((0, 0), |(n, v), h| (n + h.name.len(), v + h.value.len()));
+    let mut headers = Headers::with_capacity(req.headers.len(), names, values);
     let mut fields = Fields::default();
     for h in req.headers.iter() {
         fields.note(h.name, h.value)?;

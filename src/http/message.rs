@@ -35,6 +35,15 @@ impl Headers {
         Headers::default()
     }
 
+    /// An empty map with room for `fields` fields of `name_bytes` and `value_bytes` in all.
+    pub fn with_capacity(fields: usize, name_bytes: usize, value_bytes: usize) -> Headers {
+        Headers {
+            names: String::with_capacity(name_bytes),
+            values: Vec::with_capacity(value_bytes),
+            index: Vec::with_capacity(fields),
+        }
+    }
+
     /// Number of fields (a name sent twice counts twice).
     pub fn len(&self) -> usize {
         self.index.len()
@@ -148,25 +157,40 @@ impl fmt::Debug for Request<'_> {
 }
 
 /// The body of a [`Request`]: a `Read` that ends where the request body ends.
-pub struct RequestBody<'a>(&'a mut dyn Read);
+pub struct RequestBody<'a> {
+    reader: &'a mut dyn Read,
+    len: Option<u64>,
+}
 
 impl<'a> RequestBody<'a> {
     /// Wraps any reader (handy in handler unit tests: `RequestBody::new(&mut &b"x"[..])`).
     pub fn new(reader: &'a mut dyn Read) -> RequestBody<'a> {
-        RequestBody(reader)
+        RequestBody { reader, len: None }
+    }
+
+    /// Wraps a reader whose length is known (a `Content-Length` body), so
+    /// [`RequestBody::to_vec`] allocates once instead of growing.
+    pub fn with_len(reader: &'a mut dyn Read, len: Option<u64>) -> RequestBody<'a> {
+        RequestBody { reader, len }
+    }
+
+    /// The declared length, when the request had a `Content-Length`.
+    pub fn len_hint(&self) -> Option<u64> {
+        self.len
     }
 
     /// Reads the whole body (already bounded by the server's body limit).
     pub fn to_vec(&mut self) -> io::Result<Vec<u8>> {
-        let mut v = Vec::new();
-        self.0.read_to_end(&mut v)?;
+        let cap = self.len.map_or(0, |n| n.min(64 << 20) as usize);
+        let mut v = Vec::with_capacity(cap);
+        self.reader.read_to_end(&mut v)?;
         Ok(v)
     }
 }
 
 impl Read for RequestBody<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
+        self.reader.read(buf)
     }
 }
 

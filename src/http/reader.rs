@@ -40,7 +40,10 @@ pub struct ConnReader<T> {
     start: usize,
     end: usize,
     cap: usize,
+    /// The timeout in force on the transport (`None`: never set).
     timeout: Option<Option<Duration>>,
+    /// The timeout wanted for the next transport read.
+    wanted: Option<Duration>,
 }
 
 impl<T: Transport> ConnReader<T> {
@@ -54,6 +57,7 @@ impl<T: Transport> ConnReader<T> {
             end: 0,
             cap,
             timeout: None,
+            wanted: None,
         }
     }
 
@@ -76,11 +80,18 @@ impl<T: Transport> ConnReader<T> {
         &self.inner
     }
 
-    /// Sets the read timeout, skipping the system call when it is already in force.
+    /// Sets the timeout for the next read from the transport. Applied lazily, just before
+    /// such a read and only if it differs from the one in force, so an exchange served from
+    /// buffered bytes costs no system call.
     pub fn set_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        if self.timeout != Some(t) {
-            self.inner.set_read_timeout(t)?;
-            self.timeout = Some(t);
+        self.wanted = t;
+        Ok(())
+    }
+
+    fn apply_timeout(&mut self) -> io::Result<()> {
+        if self.timeout != Some(self.wanted) {
+            self.inner.set_read_timeout(self.wanted)?;
+            self.timeout = Some(self.wanted);
         }
         Ok(())
     }
@@ -101,6 +112,7 @@ impl<T: Transport> ConnReader<T> {
                 return Err(io::Error::new(io::ErrorKind::InvalidInput, "buffer full"));
             }
         }
+        self.apply_timeout()?;
         let n = self.inner.read(&mut self.buf[self.end..])?;
         self.end += n;
         Ok(n)
@@ -119,6 +131,7 @@ impl<T: Transport> ConnReader<T> {
             self.consume(n);
             return Ok(n);
         }
+        self.apply_timeout()?;
         self.inner.read(&mut out[..want])
     }
 
@@ -154,6 +167,39 @@ mod tests {
         assert_eq!(r.buffered().len(), 10_000);
         r.consume(9_000);
         assert!(r.fill_more().unwrap() > 0, "compaction frees room");
+    }
+
+    /// Counts `set_read_timeout` calls.
+    struct Counting<'a>(&'a [u8], usize);
+
+    impl Read for Counting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+
+    impl Transport for Counting<'_> {
+        fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
+            self.1 += 1;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn timeouts_reach_the_transport_only_before_real_reads() {
+        let mut r = ConnReader::new(Counting(b"abcdef", 0), 4096);
+        let (a, b) = (Some(Duration::from_secs(1)), Some(Duration::from_secs(2)));
+        r.set_timeout(a).unwrap();
+        r.fill_more().unwrap(); // applies a
+        r.set_timeout(b).unwrap();
+        let mut out = [0u8; 3];
+        r.read_limited(&mut out, 3).unwrap(); // served from the buffer: b not applied
+        r.set_timeout(a).unwrap();
+        r.read_limited(&mut out, 3).unwrap();
+        assert_eq!(r.get_ref().1, 1, "only one set_read_timeout");
+        r.set_timeout(b).unwrap();
+        r.fill_more().unwrap(); // a real read with a new timeout
+        assert_eq!(r.get_ref().1, 2);
     }
 
     #[test]

@@ -86,11 +86,8 @@ pub fn write_response<W: Write>(w: &mut W, mut resp: Response, ex: Exchange) -> 
     let bodiless = status == 204 || status == 304;
     let mut keep_alive = ex.keep_alive;
     let mut head = Vec::with_capacity(256);
-    head.extend_from_slice(b"HTTP/1.1 ");
-    head.extend_from_slice(status.to_string().as_bytes());
-    head.push(b' ');
-    head.extend_from_slice(reason(status).as_bytes());
-    head.extend_from_slice(b"\r\nDate: ");
+    // Formatting into the Vec allocates nothing beyond it.
+    let _ = write!(head, "HTTP/1.1 {status} {}\r\nDate: ", reason(status));
     append_http_date_now(&mut head);
     head.extend_from_slice(b"\r\n");
     for (name, value) in resp.headers.iter() {
@@ -120,9 +117,7 @@ pub fn write_response<W: Write>(w: &mut W, mut resp: Response, ex: Exchange) -> 
         }
     };
     if let Some(n) = length {
-        head.extend_from_slice(b"Content-Length: ");
-        head.extend_from_slice(n.to_string().as_bytes());
-        head.extend_from_slice(b"\r\n");
+        let _ = write!(head, "Content-Length: {n}\r\n");
     }
     if chunked {
         head.extend_from_slice(b"Transfer-Encoding: chunked\r\n");

@@ -9,6 +9,9 @@ struct Collect(Mutex<Vec<String>>);
 
 impl Markers for Collect {
     fn line(&self, line: &str) {
+        let line = line
+            .strip_suffix('\n')
+            .expect("marker lines end with a newline");
         self.0.lock().unwrap().push(line.to_owned());
     }
 }
