@@ -164,11 +164,7 @@ mod tests {
     use super::*;
 
     fn headers(pairs: &[(&str, &str)]) -> Headers {
-        let mut h = Headers::new();
-        for (n, v) in pairs {
-            h.append(n, v);
-        }
-        h
+        pairs.iter().copied().collect()
     }
 
     #[test]

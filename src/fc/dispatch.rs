@@ -76,11 +76,7 @@ mod tests {
     use super::*;
 
     fn h(pairs: &[(&str, &str)]) -> Headers {
-        let mut h = Headers::new();
-        for (n, v) in pairs {
-            h.append(n, v);
-        }
-        h
+        pairs.iter().copied().collect()
     }
 
     #[test]

@@ -111,6 +111,17 @@ impl Headers {
     }
 }
 
+/// `[("name", "value"), ...].into_iter().collect::<Headers>()`, handy in handler tests.
+impl<'a, V: AsRef<[u8]>> FromIterator<(&'a str, V)> for Headers {
+    fn from_iter<I: IntoIterator<Item = (&'a str, V)>>(iter: I) -> Headers {
+        let mut h = Headers::new();
+        for (n, v) in iter {
+            h.append(n, v);
+        }
+        h
+    }
+}
+
 impl fmt::Debug for Headers {
     /// Lists names and values, but never the value of a credential header.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

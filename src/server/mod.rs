@@ -170,7 +170,7 @@ fn worker<H: Handler>(
     let mut next = Some(first);
     while let Some(stream) = next {
         serve_connection(pool, slot, d, cfg, stream);
-        next = pool.next(slot, true);
+        next = pool.next(slot);
     }
     pool.exit(slot);
 }

@@ -225,8 +225,8 @@ impl Pool {
 
     /// Called by a worker whose connection ended; then waits for the next one. `None`: the
     /// worker should exit (idle too long, or draining).
-    pub fn next(&self, slot: &Slot, had_connection: bool) -> Option<TcpStream> {
-        let evicted = had_connection && slot.release();
+    pub fn next(&self, slot: &Slot) -> Option<TcpStream> {
+        let evicted = slot.release();
         let mut st = self.lock();
         if evicted {
             st.evicting -= 1;
