@@ -1,23 +1,15 @@
-//! Request-head parsing: httparse for syntax, then the rules httparse leaves to us —
-//! size limits, body framing (RFC 9112 §6), `Connection`, `Expect`, `Host` and target form.
+//! Request-head parsing: httparse for syntax, then the rules httparse leaves to us — size
+//! limits, target form, and (through [`super::framing`]) body framing, `Connection`,
+//! `Expect` and `Host`.
 //!
 //! Works on a byte slice and returns either a complete [`RequestHead`] with its length, "need
 //! more bytes", or an [`HttpError`]. It never reads, waits or allocates for a partial head.
 
 use super::error::HttpError;
+use super::framing::Fields;
+pub use super::framing::Framing;
 use super::message::{Headers, Version};
 use super::Limits;
-
-/// How the body of a request is delimited.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Framing {
-    /// No body.
-    None,
-    /// Exactly this many bytes.
-    Length(u64),
-    /// `Transfer-Encoding: chunked`.
-    Chunked,
-}
 
 /// A parsed, validated request head.
 #[derive(Debug)]
@@ -107,14 +99,9 @@ fn parse_with<'b>(
         headers.append(h.name, h.value);
     }
     let framing = fields.framing(version, limits)?;
-    let keep_alive = match version {
-        Version::Http11 => !fields.close,
-        Version::Http10 => fields.keep_alive && !fields.close,
-    };
+    let keep_alive = fields.keep_alive(version);
     let expect_continue = version == Version::Http11 && fields.expect_continue;
-    if version == Version::Http11 && fields.hosts != 1 || fields.hosts > 1 {
-        return Err(HttpError::Malformed("missing or repeated Host"));
-    }
+    fields.check_host(version)?;
     Ok(Some((
         RequestHead {
             method: method.to_owned(),
@@ -211,110 +198,6 @@ fn strip_scheme(target: &str) -> Option<&str> {
         }
     }
     None
-}
-
-/// What the framing-relevant header fields said, accumulated over all fields.
-#[derive(Default)]
-struct Fields {
-    content_length: Option<u64>,
-    content_length_overflow: bool,
-    /// Transfer codings, in order, lowercased, across every `Transfer-Encoding` field.
-    codings: Vec<String>,
-    te_seen: bool,
-    close: bool,
-    keep_alive: bool,
-    expect_continue: bool,
-    hosts: usize,
-}
-
-impl Fields {
-    fn note(&mut self, name: &str, value: &[u8]) -> Result<(), HttpError> {
-        let value = trim_ows(value);
-        if name.eq_ignore_ascii_case("content-length") {
-            self.content_length(value)?;
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            self.te_seen = true;
-            for c in value.split(|&b| b == b',') {
-                let c = trim_ows(c);
-                // Parameters (`;q=`) are not allowed on codings we accept; keep the name.
-                let name = c.split(|&b| b == b';').next().unwrap_or(b"");
-                self.codings
-                    .push(String::from_utf8_lossy(trim_ows(name)).to_ascii_lowercase());
-            }
-        } else if name.eq_ignore_ascii_case("connection") {
-            for t in value.split(|&b| b == b',') {
-                let t = trim_ows(t);
-                self.close |= t.eq_ignore_ascii_case(b"close");
-                self.keep_alive |= t.eq_ignore_ascii_case(b"keep-alive");
-            }
-        } else if name.eq_ignore_ascii_case("expect") {
-            if value.eq_ignore_ascii_case(b"100-continue") {
-                self.expect_continue = true;
-            } else {
-                return Err(HttpError::ExpectationFailed);
-            }
-        } else if name.eq_ignore_ascii_case("host") {
-            self.hosts += 1;
-        }
-        Ok(())
-    }
-
-    fn content_length(&mut self, value: &[u8]) -> Result<(), HttpError> {
-        if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
-            return Err(HttpError::BadContentLength);
-        }
-        let n = value.iter().try_fold(0u64, |acc, &d| {
-            acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-        });
-        match (n, self.content_length) {
-            (None, _) => self.content_length_overflow = true,
-            (Some(n), Some(prev)) if n != prev => return Err(HttpError::BadContentLength),
-            (Some(n), _) => self.content_length = Some(n),
-        }
-        Ok(())
-    }
-
-    fn framing(&self, version: Version, limits: &Limits) -> Result<Framing, HttpError> {
-        if self.te_seen {
-            if self.content_length.is_some() || self.content_length_overflow {
-                return Err(HttpError::ConflictingFraming);
-            }
-            if version == Version::Http10 {
-                return Err(HttpError::BadTransferEncoding);
-            }
-            const KNOWN: [&str; 7] = [
-                "chunked",
-                "gzip",
-                "x-gzip",
-                "deflate",
-                "compress",
-                "x-compress",
-                "identity",
-            ];
-            if self.codings.iter().any(String::is_empty) {
-                return Err(HttpError::BadTransferEncoding);
-            }
-            if self.codings.iter().any(|c| !KNOWN.contains(&c.as_str())) {
-                return Err(HttpError::UnsupportedTransferEncoding);
-            }
-            let chunked = self.codings.iter().filter(|c| *c == "chunked").count();
-            if self.codings.last().map(String::as_str) != Some("chunked") || chunked != 1 {
-                return Err(HttpError::BadTransferEncoding);
-            }
-            if self.codings.len() != 1 {
-                return Err(HttpError::UnsupportedTransferEncoding);
-            }
-            return Ok(Framing::Chunked);
-        }
-        if self.content_length_overflow {
-            return Err(HttpError::BodyTooLarge);
-        }
-        match self.content_length {
-            Some(n) if n > limits.max_body => Err(HttpError::BodyTooLarge),
-            Some(0) | None => Ok(Framing::None),
-            Some(n) => Ok(Framing::Length(n)),
-        }
-    }
 }
 
 /// Trims optional whitespace (SP / HTAB) at both ends.

@@ -13,6 +13,7 @@ mod body;
 mod conn;
 mod date;
 mod error;
+mod framing;
 mod head;
 mod message;
 mod reader;

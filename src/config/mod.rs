@@ -9,6 +9,10 @@ use std::time::Duration;
 
 use crate::http::Limits;
 
+mod values;
+
+use values::{boolean, duration, nonzero, num, positive, size};
+
 /// All runtime settings.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -297,67 +301,6 @@ pub fn help(program: &str) -> String {
     s.push_str("  --version, -V                                            the version\n");
     s.push_str("\nLogging: RUST_LOG (default info), lines on stdout as `<UTC time> <request id> [LEVEL] msg`.\n");
     s
-}
-
-fn num<T: std::str::FromStr>(v: &str) -> Result<T, String> {
-    v.trim().parse().map_err(|_| "not a number".to_owned())
-}
-
-fn positive(n: usize) -> Result<usize, String> {
-    if n == 0 {
-        Err("must be at least 1".into())
-    } else {
-        Ok(n)
-    }
-}
-
-fn nonzero(d: Duration) -> Result<Duration, String> {
-    if d.is_zero() {
-        Err("must be more than 0".into())
-    } else {
-        Ok(d)
-    }
-}
-
-fn boolean(v: &str) -> Result<bool, String> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err("expected true or false".into()),
-    }
-}
-
-/// `123`, `16KiB`, `32MiB`, `1G`... (binary multiples).
-fn size(v: &str) -> Result<u64, String> {
-    let v = v.trim();
-    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
-    let (n, unit) = v.split_at(split);
-    let n: u64 = n.parse().map_err(|_| "not a size".to_owned())?;
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("unknown size unit {unit:?}")),
-    };
-    n.checked_mul(mult).ok_or_else(|| "too large".to_owned())
-}
-
-/// `30`, `30s`, `500ms`, `15m`, `1h`.
-fn duration(v: &str) -> Result<Duration, String> {
-    let v = v.trim();
-    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
-    let (n, unit) = v.split_at(split);
-    let n: u64 = n.parse().map_err(|_| "not a duration".to_owned())?;
-    let ms = match unit.trim() {
-        "ms" => Some(n),
-        "" | "s" => n.checked_mul(1000),
-        "m" => n.checked_mul(60_000),
-        "h" => n.checked_mul(3_600_000),
-        _ => return Err(format!("unknown duration unit {unit:?}")),
-    };
-    ms.map(Duration::from_millis)
-        .ok_or_else(|| "too large".to_owned())
 }
 
 #[cfg(test)]
