@@ -150,3 +150,58 @@ fn two_hundred_fifty_keep_alive_clients_are_all_served() {
     }
     s.stop();
 }
+
+#[test]
+fn a_client_that_never_reads_cannot_hold_the_only_worker() {
+    let s = TestServer::start(
+        |c| {
+            c.max_workers = 1;
+            c.write_timeout = Duration::from_millis(300);
+        },
+        Echo,
+    );
+    // An 8 MiB answer that is never read fills the socket buffers and blocks the writer.
+    let mut stuck = TcpStream::connect(s.addr).unwrap();
+    let event = vec![b'z'; 8 << 20];
+    stuck
+        .write_all(
+            format!(
+                "POST /invoke HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n",
+                event.len()
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    stuck.write_all(&event).unwrap();
+    // While the write is stuck the worker holds a real request, so newcomers get the fast
+    // 503; once the write timeout fires the worker is free again.
+    let start = Instant::now();
+    let mut busy_answers = 0;
+    let served = loop {
+        let mut c = Conn::open(s.addr);
+        let r = c.send(&invoke_raw("next")).read_response(false).unwrap();
+        if r.status != 503 || start.elapsed() > Duration::from_secs(3) {
+            break r;
+        }
+        busy_answers += 1;
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(
+        served.text(),
+        "Hello, next",
+        "after {busy_answers} busy answers"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "waited {:?}",
+        start.elapsed()
+    );
+    // The stuck client was cut off: its answer ends short of 8 MiB.
+    stuck
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    let mut got = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut stuck, &mut got);
+    assert!(got.len() < event.len(), "{} bytes arrived", got.len());
+    s.stop();
+}
