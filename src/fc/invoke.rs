@@ -45,8 +45,10 @@ impl<H: Handler> Dispatcher<H> {
         let _scope = RequestScope::enter(&ctx.request_id);
         let route = route(&req.method, &req.path, &req.headers);
         let word = route.marker();
-        self.markers
-            .line(&format!("FC {word} Start RequestId: {}\n", ctx.request_id));
+        self.marker(format_args!(
+            "FC {word} Start RequestId: {}\n",
+            ctx.request_id
+        ));
         let outcome = catch_unwind(AssertUnwindSafe(|| match route {
             Route::Invoke => self.invoke(&mut req, &ctx),
             Route::Http => {
@@ -64,8 +66,10 @@ impl<H: Handler> Dispatcher<H> {
         }));
         let failure = match outcome {
             Ok(Ok(resp)) => {
-                self.markers
-                    .line(&format!("FC {word} End RequestId: {}\n", ctx.request_id));
+                self.marker(format_args!(
+                    "FC {word} End RequestId: {}\n",
+                    ctx.request_id
+                ));
                 return resp;
             }
             Ok(Err(e)) => e,
@@ -76,11 +80,25 @@ impl<H: Handler> Dispatcher<H> {
             Route::Invoke | Route::Http => ", Error: Unhandled function error",
             _ => "",
         };
-        self.markers.line(&format!(
+        self.marker(format_args!(
             "FC {word} End RequestId: {}{end}\n",
             ctx.request_id
         ));
         error_response(route, &failure)
+    }
+
+    /// Formats a marker line in a reused per-thread buffer (no allocation per line).
+    fn marker(&self, args: std::fmt::Arguments<'_>) {
+        use std::fmt::Write;
+        thread_local! {
+            static LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        LINE.with(|l| {
+            let mut l = l.borrow_mut();
+            l.clear();
+            let _ = l.write_fmt(args);
+            self.markers.line(&l);
+        });
     }
 
     fn invoke(&self, req: &mut Request<'_>, ctx: &Context) -> Result<Response, HandlerError> {

@@ -85,7 +85,7 @@ pub fn write_response<W: Write>(w: &mut W, mut resp: Response, ex: Exchange) -> 
     let status = resp.status;
     let bodiless = status == 204 || status == 304;
     let mut keep_alive = ex.keep_alive;
-    let mut head = Vec::with_capacity(256);
+    let mut head = take_head_buffer();
     // Formatting into the Vec allocates nothing beyond it.
     let _ = write!(head, "HTTP/1.1 {status} {}\r\nDate: ", reason(status));
     append_http_date_now(&mut head);
@@ -129,23 +129,55 @@ pub fn write_response<W: Write>(w: &mut W, mut resp: Response, ex: Exchange) -> 
     }
     head.extend_from_slice(b"\r\n");
 
-    if ex.head_only || bodiless {
-        w.write_all(&head)?;
-        return Ok(keep_alive);
+    let result = write_head_and_body(w, &head, resp.body, ex.head_only || bodiless, chunked);
+    return_head_buffer(head);
+    let complete = result?;
+    Ok(keep_alive && complete)
+}
+
+/// Sends the serialized head and the body; `false` when a short stream forces a close.
+fn write_head_and_body<W: Write>(
+    w: &mut W,
+    head: &[u8],
+    body: ResponseBody,
+    head_only: bool,
+    chunked: bool,
+) -> io::Result<bool> {
+    if head_only {
+        w.write_all(head)?;
+        return Ok(true);
     }
-    match resp.body {
-        ResponseBody::Empty => w.write_all(&head)?,
+    match body {
+        ResponseBody::Empty => w.write_all(head)?,
         ResponseBody::Bytes(b) => {
-            write_all_vectored(w, &mut [IoSlice::new(&head), IoSlice::new(&b)])?
+            write_all_vectored(w, &mut [IoSlice::new(head), IoSlice::new(&b)])?
         }
         ResponseBody::Stream { mut reader, len } => {
-            w.write_all(&head)?;
-            if !copy_stream(w, &mut *reader, len, chunked)? {
-                keep_alive = false;
-            }
+            w.write_all(head)?;
+            return copy_stream(w, &mut *reader, len, chunked);
         }
     }
-    Ok(keep_alive)
+    Ok(true)
+}
+
+thread_local! {
+    /// A per-thread buffer for response heads, reused so a response's head costs no
+    /// allocation.
+    static HEAD: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+fn take_head_buffer() -> Vec<u8> {
+    let mut v = HEAD.with(|h| h.take());
+    v.clear();
+    v.reserve(256);
+    v
+}
+
+fn return_head_buffer(v: Vec<u8>) {
+    // Keep an ordinary head's capacity, not an unusually large one.
+    if v.capacity() <= 16 * 1024 {
+        HEAD.with(|h| h.set(v));
+    }
 }
 
 /// Why a handler's field cannot be sent, if it cannot.
