@@ -23,8 +23,6 @@ BENCH = os.path.join(ROOT, "bench")
 BUILD = os.path.join(BENCH, "build")
 PEERS = os.path.join(BENCH, "peers")
 RESULTS = os.path.join(BENCH, "results")
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import coldstart  # noqa: E402  (the shared spawn-to-first-answer probe)
 
 RUNS = int(os.environ.get("BENCH_RUNS", "50"))
 WRK_SECS = int(os.environ.get("BENCH_WRK_SECS", "10"))
@@ -34,6 +32,26 @@ FC_BIN = os.path.join(ROOT, "target/x86_64-unknown-linux-musl/release/fc-runtime
 
 def log(msg):
     print(f"bench: {msg}", flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def stop(p):
+    """Ends a server by its process group (peers may fork), then reaps it."""
+    try:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+    except ProcessLookupError:
+        p.wait()
 
 
 def run(cmd, cwd=None, env=None):
@@ -128,27 +146,22 @@ def pct(sorted_vals, p):
 
 
 def cold_start(subjects):
-    """Interleaved spawn-to-first-answer runs. Returns {name: sorted ms}."""
-    order = list(subjects.values())
-    extra = "fc-runtime after /initialize"
-    names = [s.name for s in order] + ([extra] if "fc-runtime" in subjects else [])
-    res = {n: [] for n in names}
-
-    def one(name):
-        if name == extra:
-            return coldstart.once([FC_BIN], initialize=True)
-        s = subjects[name]
-        return coldstart.once(s.cmd, cwd=s.cwd)
-
-    for _ in range(3):  # warm-up: page cache, interpreters' caches
-        for n in names:
-            one(n)
-    for i in range(RUNS):
-        for n in names:
-            res[n].append(one(n))
-        if (i + 1) % 10 == 0:
-            log(f"cold start: {i + 1}/{RUNS} rounds")
-    return {n: sorted(v) for n, v in res.items()}
+    """Interleaved spawn-to-first-answer runs by the Rust probe (bench/coldstart), whose own
+    overhead is far below a Python spawner's. Returns {name: sorted ms}."""
+    target = os.path.join(BUILD, "coldstart-target")
+    run(["cargo", "build", "--quiet", "--release", "--manifest-path",
+         os.path.join(BENCH, "coldstart/Cargo.toml"), "--target-dir", target])
+    probe = os.path.join(target, "release/coldstart")
+    specs = [(s.name, False, s.cwd, s.cmd) for s in subjects.values()]
+    if "fc-runtime" in subjects:
+        specs.append(("fc-runtime after /initialize", True, "/", [FC_BIN]))
+    argv = [probe, str(RUNS), "3"]
+    for i, (_, init, cwd, cmd) in enumerate(specs):
+        if i:
+            argv.append(";;")
+        argv += (["--init"] if init else []) + [cwd, "--"] + cmd
+    lines = run(argv).strip().splitlines()
+    return {name: sorted(float(x) for x in line.split()) for (name, *_), line in zip(specs, lines)}
 
 
 def rss_kib(pid, field):
@@ -172,7 +185,7 @@ def tree_rss(pid, field):
 
 
 def start_server(s, core, log_path):
-    port = coldstart.free_port()
+    port = free_port()
     env = dict(os.environ, FC_CUSTOM_LISTEN_PORT=str(port))
     out = open(log_path, "wb")
     p = subprocess.Popen(["taskset", "-c", str(core)] + s.cmd, cwd=s.cwd, env=env, stdout=out,
@@ -184,7 +197,7 @@ def start_server(s, core, log_path):
             return p, port
         except OSError:
             time.sleep(0.01)
-    coldstart.stop(p)
+    stop(p)
     raise RuntimeError(f"{s.name} did not listen")
 
 
@@ -288,7 +301,7 @@ def load(subjects):
         log("large events done")
     finally:
         for p, _ in servers.values():
-            coldstart.stop(p)
+            stop(p)
     return rows
 
 
@@ -346,8 +359,8 @@ def report(cold, rows, skipped, sz, machine):
         L += ["Skipped subjects:", ""] + [f"- {n}: {why}" for n, why in skipped] + [""]
     L += ["## Cold start", "",
           "Wall time from spawn to the first successful `POST /invoke` answer on a fresh connection, "
-          "connects busy-polled; subjects interleaved; after 3 warm-up rounds. The harness is Python, "
-          "so every figure includes the same spawn overhead.", "",
+          "connects busy-polled, measured by `bench/coldstart` (a std-only Rust probe, so the harness "
+          "adds little); subjects interleaved; after 3 warm-up rounds.", "",
           "| subject | median ms | p90 | p99 | min | × floor | × fc-runtime |", "|---|---|---|---|---|---|---|"]
     for n, v in sorted(cold.items(), key=lambda kv: statistics.median(kv[1])):
         m = statistics.median(v)
