@@ -186,3 +186,14 @@ pub fn invoke_raw(body: &str) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// Writes `POST /invoke` with `event` as the body, head and body separately (no copy of a
+/// large event).
+pub fn send_event(stream: &mut impl Write, event: &[u8]) {
+    let head = format!(
+        "POST /invoke HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n",
+        event.len()
+    );
+    stream.write_all(head.as_bytes()).expect("write head");
+    stream.write_all(event).expect("write event");
+}

@@ -1,7 +1,7 @@
 //! HTTP/1.1 behaviour over real sockets: keep-alive, close, pipelining, HEAD, chunked both
 //! ways, 100-continue, draining of unread bodies, Date.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::time::Duration;
 
 use fc_runtime::{Context, Handler, HandlerError, Request, Response};
@@ -198,16 +198,7 @@ fn large_body_round_trip() {
     let s = TestServer::start(|_| {}, Echo);
     let event = vec![b'z'; 4 * 1024 * 1024];
     let mut c = Conn::open(s.addr);
-    c.stream
-        .write_all(
-            format!(
-                "POST /invoke HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n",
-                event.len()
-            )
-            .as_bytes(),
-        )
-        .unwrap();
-    c.stream.write_all(&event).unwrap();
+    crate::client::send_event(&mut c.stream, &event);
     let r = c.read_response(false).unwrap();
     assert_eq!(r.body.len(), event.len() + 7);
     assert!(r.body[7..].iter().all(|&b| b == b'z'));

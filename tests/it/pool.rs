@@ -163,16 +163,7 @@ fn a_client_that_never_reads_cannot_hold_the_only_worker() {
     // An 8 MiB answer that is never read fills the socket buffers and blocks the writer.
     let mut stuck = TcpStream::connect(s.addr).unwrap();
     let event = vec![b'z'; 8 << 20];
-    stuck
-        .write_all(
-            format!(
-                "POST /invoke HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n",
-                event.len()
-            )
-            .as_bytes(),
-        )
-        .unwrap();
-    stuck.write_all(&event).unwrap();
+    crate::client::send_event(&mut stuck, &event);
     // While the write is stuck the worker holds a real request, so newcomers get the fast
     // 503; once the write timeout fires the worker is free again.
     let start = Instant::now();
