@@ -86,7 +86,7 @@ mod json;
 pub mod logging;
 mod server;
 
-pub use config::{help, CliError, Config, Opt, OPTIONS};
+pub use config::{help, CliError, Config, Memory, MemorySource, Opt, OPTIONS};
 pub use fc::{Context, Credentials, Handler, HandlerError, Secret};
 pub use http::{Headers, Limits, Request, RequestBody, Response, ResponseBody};
 pub use server::{Server, ShutdownHandle};
@@ -133,7 +133,7 @@ pub fn run<H: Handler>(handler: H) -> ! {
     // One write for both lines: the summary, then FC's optional readiness marker.
     print!(
         "{}\nFunctionCompute fc-runtime runtime inited.\n",
-        config.summary(port)
+        server.config().summary(port)
     );
     match server.serve(handler) {
         Ok(()) => std::process::exit(0),

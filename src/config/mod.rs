@@ -9,9 +9,12 @@ use std::time::Duration;
 
 use crate::http::Limits;
 
+mod memory;
 mod values;
 
-use values::{boolean, duration, nonzero, num, positive, size};
+pub(crate) use memory::{derive, from_megabytes, probe};
+pub use memory::{Memory, MemorySource};
+use values::{auto, boolean, duration, nonzero, num, positive, size};
 
 /// All runtime settings.
 #[derive(Clone, Debug)]
@@ -20,8 +23,15 @@ pub struct Config {
     pub host: String,
     /// Port to bind (0: any free port).
     pub port: u16,
-    /// Most worker threads (each serves one connection at a time).
+    /// Instance memory the defaults derive from (`None`: probe the cgroup and
+    /// `/proc/meminfo` when something is left to derive).
+    pub memory: Option<Memory>,
+    /// Most worker threads (each serves one connection at a time). 0: derive from memory.
     pub max_workers: usize,
+    /// Most request-body bytes in flight over all requests. 0: derive from memory.
+    pub body_budget: u64,
+    /// How long a request waits for body budget before its 503.
+    pub body_wait: Duration,
     /// Stack size of worker threads, in bytes.
     pub stack_size: usize,
     /// How long an idle worker thread waits for work before exiting.
@@ -41,7 +51,10 @@ impl Default for Config {
         Config {
             host: "0.0.0.0".into(),
             port: 9000,
-            max_workers: 1024,
+            memory: None,
+            max_workers: 0,
+            body_budget: 0,
+            body_wait: Duration::from_secs(1),
             stack_size: 1024 * 1024,
             worker_idle: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),
@@ -98,11 +111,43 @@ pub const OPTIONS: &[Opt] = &[
         },
     },
     Opt {
+        flag: "memory",
+        env: "FCRT_MEMORY",
+        default: "auto",
+        help:
+            "instance memory to derive defaults from (auto: FC_FUNCTION_MEMORY_SIZE, cgroup, RAM)",
+        set: |c, v| {
+            let bytes = auto(v, |v| size(v).and_then(|n| positive(n as usize)))?;
+            c.memory = bytes.map(|b| Memory {
+                bytes: b as u64,
+                source: MemorySource::Flag,
+            });
+            Ok(())
+        },
+    },
+    Opt {
         flag: "max-workers",
         env: "FCRT_MAX_WORKERS",
-        default: "1024",
-        help: "most worker threads = most connections served at once",
-        set: |c, v| num(v).and_then(positive).map(|n| c.max_workers = n),
+        default: "auto",
+        help: "most worker threads = connections served at once (auto: memory/256KiB, 16..1024)",
+        set: |c, v| auto(v, |v| num(v).and_then(positive)).map(|n| c.max_workers = n.unwrap_or(0)),
+    },
+    Opt {
+        flag: "body-budget",
+        env: "FCRT_BODY_BUDGET",
+        default: "auto",
+        help: "request-body bytes in flight over all requests (auto: memory/4)",
+        set: |c, v| {
+            auto(v, |v| size(v).and_then(|n| positive(n as usize)))
+                .map(|n| c.body_budget = n.unwrap_or(0) as u64)
+        },
+    },
+    Opt {
+        flag: "body-wait",
+        env: "FCRT_BODY_WAIT",
+        default: "1s",
+        help: "a body waits this long for budget, then 503",
+        set: |c, v| duration(v).map(|d| c.body_wait = d),
     },
     Opt {
         flag: "stack-size",
@@ -147,7 +192,7 @@ pub const OPTIONS: &[Opt] = &[
         flag: "max-body",
         env: "FCRT_MAX_BODY",
         default: "32MiB",
-        help: "request body (413 beyond)",
+        help: "request body (413 beyond; never above the body budget)",
         set: |c, v| size(v).map(|n| c.limits.max_body = n),
     },
     Opt {
@@ -216,6 +261,12 @@ impl Config {
         E: Fn(&str) -> Option<String>,
     {
         let mut c = Config::default();
+        if let Some(bytes) = env("FC_FUNCTION_MEMORY_SIZE").and_then(|v| from_megabytes(&v)) {
+            c.memory = Some(Memory {
+                bytes,
+                source: MemorySource::Platform,
+            });
+        }
         for opt in OPTIONS {
             if let Some(v) = env(opt.env) {
                 (opt.set)(&mut c, &v)
@@ -256,6 +307,24 @@ impl Config {
         Ok(c)
     }
 
+    /// Fills what is left to derive (worker cap, body budget) from the instance memory,
+    /// calling `probe` only if no memory was given, and keeps the body limit within the
+    /// budget. Idempotent.
+    pub fn resolve(mut self, probe: impl FnOnce() -> Memory) -> Config {
+        if self.max_workers == 0 || self.body_budget == 0 {
+            let mem = *self.memory.get_or_insert_with(probe);
+            let d = derive(mem.bytes);
+            if self.max_workers == 0 {
+                self.max_workers = d.workers;
+            }
+            if self.body_budget == 0 {
+                self.body_budget = d.body_budget;
+            }
+        }
+        self.limits.max_body = self.limits.max_body.min(self.body_budget);
+        self
+    }
+
     /// Reads the process's arguments and environment.
     pub fn from_process() -> Result<Config, CliError> {
         Config::parse(std::env::args().skip(1), |k| std::env::var(k).ok())
@@ -265,11 +334,14 @@ impl Config {
     pub fn summary(&self, port: u16) -> String {
         let l = &self.limits;
         format!(
-            "fc-runtime {} listening on {}:{} workers<={} max-head={} max-target={} max-headers={} max-body={} head-timeout={:?} body-timeout={:?} idle-timeout={:?} grace={:?}",
+            "fc-runtime {} listening on {}:{} memory={}MiB ({}) workers<={} body-budget={} max-head={} max-target={} max-headers={} max-body={} head-timeout={:?} body-timeout={:?} idle-timeout={:?} grace={:?}",
             env!("CARGO_PKG_VERSION"),
             self.host,
             port,
+            self.memory.map_or(0, |m| m.bytes >> 20),
+            self.memory.map_or("given".into(), |m| m.source.to_string()),
             self.max_workers,
+            self.body_budget,
             l.max_head,
             l.max_target,
             l.max_headers,
@@ -391,6 +463,82 @@ mod tests {
     }
 
     #[test]
+    fn memory_derivation_table() {
+        const MIB: u64 = 1 << 20;
+        let probed = || Memory {
+            bytes: 1024 * MIB,
+            source: MemorySource::Physical,
+        };
+        // (args, env, memory source, workers, body budget, max body)
+        type Row = (
+            &'static [&'static str],
+            &'static [(&'static str, &'static str)],
+            MemorySource,
+            usize,
+            u64,
+            u64,
+        );
+        let cases: &[Row] = &[
+            (&[], &[], MemorySource::Physical, 1024, 256 * MIB, 32 * MIB),
+            (
+                &[],
+                &[("FC_FUNCTION_MEMORY_SIZE", "128")],
+                MemorySource::Platform,
+                512,
+                32 * MIB,
+                32 * MIB,
+            ),
+            // a smaller instance: the body limit shrinks to the budget
+            (
+                &[],
+                &[("FC_FUNCTION_MEMORY_SIZE", "64")],
+                MemorySource::Platform,
+                256,
+                16 * MIB,
+                16 * MIB,
+            ),
+            (
+                &["--memory", "128MiB"],
+                &[("FC_FUNCTION_MEMORY_SIZE", "3072")],
+                MemorySource::Flag,
+                512,
+                32 * MIB,
+                32 * MIB,
+            ),
+            // explicit values win over the derivation
+            (
+                &["--max-workers", "7", "--body-budget", "4MiB"],
+                &[("FC_FUNCTION_MEMORY_SIZE", "128")],
+                MemorySource::Platform,
+                7,
+                4 * MIB,
+                4 * MIB,
+            ),
+            (
+                &["--max-workers=auto"],
+                &[("FCRT_MEMORY", "256M")],
+                MemorySource::Flag,
+                1024,
+                64 * MIB,
+                32 * MIB,
+            ),
+        ];
+        for &(args, env, source, workers, budget, max_body) in cases {
+            let c = parse(args, env).unwrap().resolve(probed);
+            assert_eq!(c.memory.unwrap().source, source, "{args:?} {env:?}");
+            assert_eq!(
+                (c.max_workers, c.body_budget, c.limits.max_body),
+                (workers, budget, max_body),
+                "{args:?} {env:?}"
+            );
+        }
+        // nothing left to derive: no probe at all
+        let c = parse(&["--max-workers", "3", "--body-budget", "1M"], &[]).unwrap();
+        let c = c.resolve(|| panic!("probed"));
+        assert_eq!((c.max_workers, c.memory), (3, None));
+    }
+
+    #[test]
     fn errors_table() {
         let bad: &[Case<&str>] = &[
             (&["--nope"], &[], "unknown flag --nope"),
@@ -401,6 +549,8 @@ mod tests {
             (&["--max-body", "3XB"], &[], "unknown size unit"),
             (&["--grace", "3d"], &[], "unknown duration unit"),
             (&["--max-workers", "0"], &[], "at least 1"),
+            (&["--memory", "0"], &[], "at least 1"),
+            (&["--body-budget", "lots"], &[], "not a size"),
             (&["--head-timeout", "0"], &[], "more than 0"),
             (&[], &[("PORT", "http")], "PORT=\"http\""),
             (&[], &[("FCRT_MAX_BODY", "-1")], "FCRT_MAX_BODY"),

@@ -23,6 +23,18 @@ pub(super) fn nonzero(d: Duration) -> Result<Duration, String> {
     }
 }
 
+/// `auto` (any case) is `None`; anything else goes through `parse`.
+pub(super) fn auto<T>(
+    v: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<T>, String> {
+    if v.trim().eq_ignore_ascii_case("auto") {
+        Ok(None)
+    } else {
+        parse(v).map(Some)
+    }
+}
+
 pub(super) fn boolean(v: &str) -> Result<bool, String> {
     match v.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),

@@ -10,6 +10,7 @@
 use std::io::{self, Read, Write};
 use std::time::Duration;
 
+use super::budget::BodyBudget;
 use super::error::HttpError;
 use super::head::Framing;
 use super::reader::{ConnReader, Transport};
@@ -31,18 +32,21 @@ enum Phase {
     Done,
 }
 
-/// Where the decoding of one request body stands; outlives the reader borrows.
+/// Where the decoding of one request body stands; outlives the reader borrows. Bytes it
+/// reserved from a [`BodyBudget`] are given back when it is dropped.
 #[derive(Debug)]
-pub struct BodyState {
+pub struct BodyState<'b> {
     phase: Phase,
     decoded: u64,
     limit: u64,
     continue_pending: bool,
     error: Option<HttpError>,
     timeout: Option<Duration>,
+    budget: Option<&'b BodyBudget>,
+    held: u64,
 }
 
-impl BodyState {
+impl<'b> BodyState<'b> {
     /// Starts a body with `framing`, at most `limit` decoded bytes; `expect_continue` sends
     /// `100 Continue` before the first read; reads stall out after `timeout`.
     pub fn new(framing: Framing, limit: u64, expect_continue: bool, timeout: Duration) -> Self {
@@ -58,7 +62,22 @@ impl BodyState {
             continue_pending: expect_continue && phase != Phase::Done,
             error: None,
             timeout: Some(timeout).filter(|t| !t.is_zero()),
+            budget: None,
+            held: 0,
         }
+    }
+
+    /// Charges this body to `budget`: a `Content-Length` body is reserved whole now (503
+    /// when it cannot be, before any handler runs), a chunked one chunk by chunk as read.
+    pub fn charge(&mut self, budget: &'b BodyBudget) -> Result<(), HttpError> {
+        if let Phase::Length(n) = self.phase {
+            if !budget.reserve(n) {
+                return Err(HttpError::Overloaded);
+            }
+            self.held = n;
+        }
+        self.budget = Some(budget);
+        Ok(())
     }
 
     /// True once the whole body has been read.
@@ -78,18 +97,26 @@ impl BodyState {
     }
 }
 
+impl Drop for BodyState<'_> {
+    fn drop(&mut self) {
+        if let Some(b) = self.budget {
+            b.release(self.held);
+        }
+    }
+}
+
 /// A `Read` over one request body.
-pub struct BodyReader<'a, T> {
+pub struct BodyReader<'a, 'b, T> {
     src: &'a mut ConnReader<T>,
-    st: &'a mut BodyState,
+    st: &'a mut BodyState<'b>,
     interim: Option<&'a mut dyn Write>,
 }
 
-impl<'a, T: Transport> BodyReader<'a, T> {
+impl<'a, 'b, T: Transport> BodyReader<'a, 'b, T> {
     /// A reader over the body whose state is `st`; `interim` receives `100 Continue`.
     pub fn new(
         src: &'a mut ConnReader<T>,
-        st: &'a mut BodyState,
+        st: &'a mut BodyState<'b>,
         interim: Option<&'a mut dyn Write>,
     ) -> Self {
         BodyReader { src, st, interim }
@@ -141,6 +168,12 @@ impl<'a, T: Transport> BodyReader<'a, T> {
                     self.src.consume(len);
                     if size > self.st.limit - self.st.decoded {
                         return Err(Fail::Http(HttpError::BodyTooLarge));
+                    }
+                    if let Some(b) = self.st.budget {
+                        if !b.reserve(size) {
+                            return Err(Fail::Http(HttpError::Overloaded));
+                        }
+                        self.st.held += size;
                     }
                     self.st.phase = match size {
                         0 => Phase::Trailers(0),
@@ -215,7 +248,7 @@ impl<'a, T: Transport> BodyReader<'a, T> {
     }
 }
 
-impl<T: Transport> Read for BodyReader<'_, T> {
+impl<T: Transport> Read for BodyReader<'_, '_, T> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if let Some(e) = self.st.error {
             return Err(to_io(e));

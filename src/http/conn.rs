@@ -11,6 +11,7 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use super::body::{is_timeout, BodyReader, BodyState};
+use super::budget::BodyBudget;
 use super::error::HttpError;
 use super::head::{self, Framing, RequestHead};
 use super::message::{Request, RequestBody, Response, Version};
@@ -35,6 +36,10 @@ pub trait Hooks {
     fn phase(&mut self, phase: Phase) -> bool;
     /// True once the server is draining: answers carry `Connection: close`.
     fn draining(&self) -> bool;
+    /// The budget request bodies are charged to (none: bodies are only bounded one by one).
+    fn budget(&self) -> Option<&BodyBudget> {
+        None
+    }
 }
 
 /// Hooks that never stop anything (tests, simple embeddings).
@@ -133,6 +138,11 @@ fn exchange<T: Transport, W: Write>(
         expect_continue,
         limits.body_timeout,
     );
+    if let Some(budget) = hooks.budget() {
+        if let Err(e) = st.charge(budget) {
+            return Err(refuse(out, e));
+        }
+    }
     let resp = {
         let mut interim: &mut dyn Write = out;
         let mut body = BodyReader::new(src, &mut st, Some(&mut interim));
@@ -237,9 +247,12 @@ fn nonzero(d: Duration) -> Option<Duration> {
 /// Answers a protocol error with its status and a fixed text, and closes.
 fn refuse<W: Write>(out: &mut W, e: HttpError) -> End {
     let status = e.status();
-    let resp = Response::new(status)
+    let mut resp = Response::new(status)
         .with_header("Content-Type", "text/plain; charset=utf-8")
         .with_body(format!("{status} {}: {e}\n", reason(status)));
+    if status == 503 {
+        resp = resp.with_header("Retry-After", "1");
+    }
     let ex = Exchange {
         version: Version::Http11,
         head_only: false,

@@ -41,6 +41,8 @@ pub enum HttpError {
     BodyTimeout,
     /// The body ended (connection closed) before its framed end.
     Truncated,
+    /// The shared request-body budget stayed spent for the whole wait.
+    Overloaded,
 }
 
 impl HttpError {
@@ -59,6 +61,7 @@ impl HttpError {
             HttpError::ExpectationFailed => 417,
             HttpError::HeadTooLarge | HttpError::TooManyHeaders => 431,
             HttpError::MethodNotImplemented | HttpError::UnsupportedTransferEncoding => 501,
+            HttpError::Overloaded => 503,
             HttpError::VersionNotSupported => 505,
         }
     }
@@ -83,6 +86,7 @@ impl fmt::Display for HttpError {
             HttpError::HeadTimeout => "request head not received in time",
             HttpError::BodyTimeout => "request body stalled",
             HttpError::Truncated => "request body truncated",
+            HttpError::Overloaded => "too many request body bytes in flight; retry later",
         };
         f.write_str(s)
     }
@@ -112,6 +116,7 @@ mod tests {
             (HttpError::TooManyHeaders, 431),
             (HttpError::MethodNotImplemented, 501),
             (HttpError::UnsupportedTransferEncoding, 501),
+            (HttpError::Overloaded, 503),
             (HttpError::VersionNotSupported, 505),
         ];
         for (e, s) in cases {

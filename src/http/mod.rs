@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 mod body;
+mod budget;
 mod conn;
 mod date;
 mod error;
@@ -20,6 +21,7 @@ mod reader;
 mod response;
 
 pub use body::{BodyReader, BodyState};
+pub use budget::BodyBudget;
 pub use conn::{serve, End, Hooks, NoHooks, Phase, Service};
 pub use date::{http_date, rfc3339, rfc3339_now};
 pub use error::HttpError;

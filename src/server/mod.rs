@@ -18,9 +18,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use crate::config::Config;
+use crate::config::{self, Config, Memory, MemorySource};
 use crate::fc::{Dispatcher, Handler};
-use crate::http::{self, ConnReader, End, Hooks, Phase};
+use crate::http::{self, BodyBudget, ConnReader, End, Hooks, Phase};
 use crate::logging::StdoutMarkers;
 use pool::{Placement, Pool, Slot};
 
@@ -39,7 +39,28 @@ Content-Length: 75\r\nRetry-After: 1\r\nConnection: close\r\n\r\n\
 pub struct Server {
     listener: Arc<TcpListener>,
     config: Config,
+    adjust: Adjust,
     stop: Arc<AtomicBool>,
+}
+
+/// Whether the first `x-fc-function-memory` header may still lower derived limits.
+#[derive(Clone, Copy, Debug)]
+enum Adjust {
+    /// Memory was given (flag or platform variable), or nothing was derived.
+    Fixed,
+    /// Memory was probed; these derived limits follow a smaller figure from the header.
+    FromHeader { workers: bool, budget: bool },
+}
+
+/// What every worker shares.
+struct Shared<H> {
+    pool: Pool,
+    dispatcher: Dispatcher<H>,
+    budget: BodyBudget,
+    config: Config,
+    /// Still waiting for an `x-fc-function-memory` header to adjust to.
+    adjust_pending: AtomicBool,
+    adjust: Adjust,
 }
 
 /// Stops a running [`Server::serve`] from another thread, like SIGTERM does.
@@ -58,14 +79,36 @@ impl ShutdownHandle {
 }
 
 impl Server {
-    /// Binds and listens on the configured host and port. Nothing slow happens before this.
+    /// Binds and listens on the configured host and port, after deriving the worker cap
+    /// and body budget left at 0 from the instance memory (see [`Config::resolve`]).
     pub fn bind(config: &Config) -> io::Result<Server> {
+        let auto = (config.max_workers == 0, config.body_budget == 0);
+        let config = config.clone().resolve(config::probe);
+        let probed = matches!(
+            config.memory,
+            Some(Memory {
+                source: MemorySource::Cgroup | MemorySource::Physical | MemorySource::Fallback,
+                ..
+            })
+        );
+        let adjust = match auto {
+            (workers, budget) if probed && (workers || budget) => {
+                Adjust::FromHeader { workers, budget }
+            }
+            _ => Adjust::Fixed,
+        };
         let listener = TcpListener::bind((config.host.as_str(), config.port))?;
         Ok(Server {
             listener: Arc::new(listener),
-            config: config.clone(),
+            config,
+            adjust,
             stop: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// The configuration in force, with derived values filled in.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// The address actually bound (useful with port 0).
@@ -94,12 +137,15 @@ impl Server {
     /// was answered or the grace period ran out.
     pub fn serve<H: Handler>(self, handler: H) -> io::Result<()> {
         let markers = Arc::new(StdoutMarkers::new());
-        let dispatcher = Arc::new(Dispatcher::new(
-            handler,
-            markers,
-            self.config.strip_base_path,
-        ));
-        let pool = Arc::new(Pool::new(self.config.max_workers, self.config.worker_idle));
+        let shared = Arc::new(Shared {
+            pool: Pool::new(self.config.max_workers, self.config.worker_idle),
+            dispatcher: Dispatcher::new(handler, markers, self.config.strip_base_path),
+            budget: BodyBudget::new(self.config.body_budget, self.config.body_wait),
+            config: self.config.clone(),
+            adjust_pending: AtomicBool::new(matches!(self.adjust, Adjust::FromHeader { .. })),
+            adjust: self.adjust,
+        });
+        let pool = &shared.pool;
         let mut backoff = Duration::from_millis(5);
         while !self.stopping() {
             match self.listener.accept() {
@@ -108,7 +154,7 @@ impl Server {
                     if self.stopping() {
                         break;
                     }
-                    self.place(&pool, &dispatcher, stream);
+                    self.place(&shared, stream);
                 }
                 Err(_) if self.stopping() => break,
                 Err(e)
@@ -139,45 +185,74 @@ impl Server {
         Ok(())
     }
 
-    fn place<H: Handler>(&self, pool: &Arc<Pool>, d: &Arc<Dispatcher<H>>, stream: TcpStream) {
-        match pool.dispatch(stream) {
+    fn place<H: Handler>(&self, shared: &Arc<Shared<H>>, stream: TcpStream) {
+        match shared.pool.dispatch(stream) {
             Placement::Queued => {}
             Placement::Reject(stream) => reject(stream),
             Placement::Spawn(slot, stream) => {
-                let (pool2, d2, cfg) = (pool.clone(), d.clone(), self.config.clone());
-                let slot2 = slot.clone();
+                let (shared2, slot2) = (shared.clone(), slot.clone());
                 let spawned = thread::Builder::new()
                     .name("fc-worker".into())
-                    .stack_size(cfg.stack_size)
-                    .spawn(move || worker(&pool2, &slot2, &d2, &cfg, stream));
+                    .stack_size(self.config.stack_size)
+                    .spawn(move || worker(&shared2, &slot2, stream));
                 if let Err(e) = spawned {
                     log::warn!("cannot start a worker thread: {e}");
-                    pool.spawn_failed(&slot);
+                    shared.pool.spawn_failed(&slot);
                 }
             }
         }
     }
 }
 
+impl<H> Shared<H> {
+    /// Lowers derived limits once, to the memory the platform states on a request, when
+    /// that is less than what was probed at start.
+    fn adjust_to(&self, req: &http::Request<'_>) {
+        let Adjust::FromHeader { workers, budget } = self.adjust else {
+            return;
+        };
+        let Some(v) = req.headers.get("x-fc-function-memory") else {
+            return;
+        };
+        self.adjust_pending.store(false, Ordering::Relaxed);
+        let probed = self.config.memory.map_or(u64::MAX, |m| m.bytes);
+        let Some(bytes) = config::from_megabytes(v).filter(|&b| b < probed) else {
+            return;
+        };
+        let d = config::derive(bytes);
+        if workers {
+            self.pool.shrink_cap(d.workers);
+        }
+        if budget {
+            self.budget.shrink_to(d.body_budget);
+        }
+        log::info!(
+            "instance memory {}MiB (x-fc-function-memory): workers<={} body-budget={}",
+            bytes >> 20,
+            if workers {
+                d.workers
+            } else {
+                self.config.max_workers
+            },
+            self.budget.total()
+        );
+    }
+}
+
 /// A worker thread: serves connections until idle for too long or draining.
-fn worker<H: Handler>(
-    pool: &Pool,
-    slot: &Arc<Slot>,
-    d: &Dispatcher<H>,
-    cfg: &Config,
-    first: TcpStream,
-) {
+fn worker<H: Handler>(shared: &Shared<H>, slot: &Arc<Slot>, first: TcpStream) {
     let mut next = Some(first);
     while let Some(stream) = next {
-        serve_connection(pool, slot, d, cfg, stream);
-        next = pool.next(slot);
+        serve_connection(shared, slot, stream);
+        next = shared.pool.next(slot);
     }
-    pool.exit(slot);
+    shared.pool.exit(slot);
 }
 
 struct SlotHooks<'a> {
     slot: &'a Slot,
     pool: &'a Pool,
+    budget: &'a BodyBudget,
 }
 
 impl Hooks for SlotHooks<'_> {
@@ -187,23 +262,30 @@ impl Hooks for SlotHooks<'_> {
     fn draining(&self) -> bool {
         self.pool.draining()
     }
+    fn budget(&self) -> Option<&BodyBudget> {
+        Some(self.budget)
+    }
 }
 
-fn serve_connection<H: Handler>(
-    pool: &Pool,
-    slot: &Slot,
-    d: &Dispatcher<H>,
-    cfg: &Config,
-    stream: TcpStream,
-) {
+fn serve_connection<H: Handler>(shared: &Shared<H>, slot: &Slot, stream: TcpStream) {
+    let (pool, cfg) = (&shared.pool, &shared.config);
     let _ = stream.set_nodelay(true);
     let _ = stream.set_write_timeout(Some(cfg.write_timeout).filter(|t| !t.is_zero()));
     let stream = Arc::new(stream);
     slot.attach(stream.clone());
     let mut reader = ConnReader::new(&*stream, cfg.limits.max_head);
     let mut writer = &*stream;
-    let mut hooks = SlotHooks { slot, pool };
-    let mut service = |req: http::Request<'_>| d.handle(req);
+    let mut hooks = SlotHooks {
+        slot,
+        pool,
+        budget: &shared.budget,
+    };
+    let mut service = |req: http::Request<'_>| {
+        if shared.adjust_pending.load(Ordering::Relaxed) {
+            shared.adjust_to(&req);
+        }
+        shared.dispatcher.handle(req)
+    };
     let end = catch_unwind(AssertUnwindSafe(|| {
         http::serve(
             &mut reader,

@@ -11,7 +11,7 @@
 
 use std::collections::VecDeque;
 use std::net::{Shutdown, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -123,7 +123,7 @@ pub struct Pool {
     state: Mutex<State>,
     work: Condvar,
     changed: Condvar,
-    cap: usize,
+    cap: AtomicUsize,
     linger: Duration,
     draining: AtomicBool,
 }
@@ -151,7 +151,7 @@ impl Pool {
             }),
             work: Condvar::new(),
             changed: Condvar::new(),
-            cap: cap.max(1),
+            cap: AtomicUsize::new(cap.max(1)),
             linger,
             draining: AtomicBool::new(false),
         }
@@ -159,6 +159,11 @@ impl Pool {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Lowers the worker cap (never raises it); workers above it finish their connections.
+    pub fn shrink_cap(&self, cap: usize) {
+        self.cap.fetch_min(cap.max(1), Ordering::Relaxed);
     }
 
     /// True once [`Pool::drain`] started.
@@ -175,7 +180,7 @@ impl Pool {
             self.work.notify_one();
             return Placement::Queued;
         }
-        if st.workers < self.cap {
+        if st.workers < self.cap.load(Ordering::Relaxed) {
             st.workers += 1;
             let slot = Arc::new(Slot::new());
             st.slots.push(slot.clone());

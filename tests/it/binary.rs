@@ -289,3 +289,24 @@ fn accept_failures_are_survived_by_evicting_idle_connections() {
     bin.term();
     assert_eq!(bin.wait().0, Some(0));
 }
+
+#[test]
+fn limits_derive_from_the_platform_memory_and_are_printed() {
+    // 64 MB instance: 256 workers, a 16 MiB body budget, so the body limit is 16 MiB too.
+    let bin = Bin::start(&[], &[("FC_FUNCTION_MEMORY_SIZE", "64")]);
+    let line = bin.wait_line("listening on");
+    for want in [
+        "memory=64MiB (FC_FUNCTION_MEMORY_SIZE)",
+        "workers<=256",
+        "body-budget=16777216",
+        "max-body=16777216",
+    ] {
+        assert!(line.contains(want), "{want} in {line}");
+    }
+    let mut c = Conn::open(bin.addr);
+    let head = "POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 16777217\r\n\r\n";
+    let r = c.send(head.as_bytes()).read_response(false).unwrap();
+    assert_eq!(r.status, 413);
+    bin.term();
+    assert_eq!(bin.wait().0, Some(0));
+}

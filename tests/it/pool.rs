@@ -196,3 +196,41 @@ fn a_client_that_never_reads_cannot_hold_the_only_worker() {
     assert!(got.len() < event.len(), "{} bytes arrived", got.len());
     s.stop();
 }
+
+#[test]
+fn body_budget_answers_503_while_spent_and_recovers() {
+    let s = TestServer::start(
+        |c| {
+            c.body_budget = 1000;
+            c.body_wait = Duration::from_millis(300);
+        },
+        Echo,
+    );
+    // A holds 800 of the 1,000 budget bytes while its body trickles in.
+    let mut a = Conn::open(s.addr);
+    a.send(b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 800\r\n\r\n");
+    a.send(&[b'a'; 100]);
+    std::thread::sleep(Duration::from_millis(100));
+    // B needs 300: it waits for the budget, then gets a 503 it can retry.
+    let mut b = Conn::open(s.addr);
+    let t0 = Instant::now();
+    b.send(b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n\r\n");
+    b.send(&[b'b'; 300]);
+    let r = b.read_response(false).unwrap();
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert_eq!(r.header("retry-after"), Some("1"));
+    assert!(r.closes());
+    assert!(t0.elapsed() >= Duration::from_millis(300), "waited first");
+    // A request of more than the whole budget is refused at once as too large.
+    let mut big = Conn::open(s.addr);
+    big.send(b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n");
+    assert_eq!(big.read_response(false).unwrap().status, 413);
+    // A completes normally; then the budget is free again.
+    a.send(&[b'a'; 700]);
+    let r = a.read_response(false).unwrap();
+    assert_eq!((r.status, r.text().len()), (200, "Hello, ".len() + 800));
+    let mut c = Conn::open(s.addr);
+    c.send(b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n\r\n");
+    c.send(&[b'c'; 300]);
+    assert_eq!(c.read_response(false).unwrap().status, 200);
+}

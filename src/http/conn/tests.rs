@@ -313,3 +313,68 @@ fn phases_and_draining() {
     assert_eq!(s.matches("HTTP/1.1 200").count(), 1);
     assert!(s.contains("Connection: close"));
 }
+
+/// Hooks that charge bodies to a budget.
+struct Budgeted<'a>(&'a BodyBudget);
+
+impl Hooks for Budgeted<'_> {
+    fn phase(&mut self, _: Phase) -> bool {
+        true
+    }
+    fn draining(&self) -> bool {
+        false
+    }
+    fn budget(&self) -> Option<&BodyBudget> {
+        Some(self.0)
+    }
+}
+
+#[test]
+fn body_budget_table() {
+    // (budget, bytes held by others, request, status line expected first, handler ran)
+    let chunked = format!(
+        "POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n4\r\nefgh\r\n0\r\n\r\n"
+    );
+    let length = format!("POST / HTTP/1.1\r\n{H}Content-Length: 8\r\n\r\nabcdefgh");
+    let cases = [
+        (8, 0, &length, "HTTP/1.1 200 ", true),
+        (8, 1, &length, "HTTP/1.1 503 ", false),
+        (8, 0, &chunked, "HTTP/1.1 200 ", true),
+        // the second chunk does not fit: the answer is the 503, whatever the handler said
+        (8, 4, &chunked, "HTTP/1.1 503 ", true),
+        (
+            100,
+            0,
+            &format!("GET / HTTP/1.1\r\n{H}\r\n"),
+            "HTTP/1.1 200 ",
+            true,
+        ),
+    ];
+    for (total, held, wire, status, ran) in cases {
+        let budget = BodyBudget::new(total, Duration::ZERO);
+        assert!(budget.reserve(held));
+        let limits = limits();
+        let mut src = ConnReader::new(wire.as_bytes(), limits.max_head);
+        let mut out = Vec::new();
+        let mut called = false;
+        let mut svc = |req: Request<'_>| {
+            called = true;
+            echo(req)
+        };
+        serve(
+            &mut src,
+            &mut out,
+            &limits,
+            &mut svc,
+            &mut Budgeted(&budget),
+        );
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.starts_with(status), "{wire:?}: {text}");
+        assert_eq!(called, ran, "{wire:?}");
+        if status.contains("503") {
+            assert!(text.contains("Retry-After: 1\r\n"), "{text}");
+        }
+        // everything reserved for the exchange came back
+        assert_eq!(budget.used(), held, "{wire:?}");
+    }
+}
