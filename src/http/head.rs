@@ -39,6 +39,7 @@ const STACK_HEADERS: usize = 64;
 ///
 /// `Ok(None)` means the head is incomplete and `buf` is still within the limits.
 pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<(RequestHead, usize)>, HttpError> {
+    line_too_long(buf, limits)?;
     let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
     match parse_with(buf, limits, &mut stack) {
         Err(HttpError::TooManyHeaders) if limits.max_headers > STACK_HEADERS => {
@@ -65,14 +66,7 @@ fn parse_with<'b>(
         Ok(httparse::Status::Partial) => return partial_verdict(buf, limits),
         Err(httparse::Error::TooManyHeaders) => return Err(HttpError::TooManyHeaders),
         Err(httparse::Error::Version) => return Err(version_error(buf)),
-        Err(_) => {
-            // A request line longer than the target limit is 414 even if something after it
-            // is malformed: the client learns the more useful fact.
-            return match first_line(buf) {
-                Some(line) if line.len() > limits.max_target + 32 => Err(HttpError::TargetTooLong),
-                _ => Err(HttpError::Malformed("malformed request head")),
-            };
-        }
+        Err(_) => return Err(HttpError::Malformed("malformed request head")),
     };
     if len > limits.max_head {
         return Err(HttpError::HeadTooLarge);
@@ -119,14 +113,61 @@ fn parse_with<'b>(
 
 /// Decides whether an incomplete head may still become valid.
 fn partial_verdict(buf: &[u8], limits: &Limits) -> Result<Option<(RequestHead, usize)>, HttpError> {
-    let line_done = first_line(buf).is_some();
-    if !line_done && buf.len() > limits.max_target + 32 {
-        return Err(HttpError::TargetTooLong);
-    }
     if buf.len() >= limits.max_head {
         return Err(overflow(buf));
     }
     Ok(None)
+}
+
+/// 414 for a request line that is already longer than the target limit allows (plus room
+/// for method and version), checked before anything else so the client learns the more
+/// useful fact — unless httparse refuses a byte before the line grew that long.
+///
+/// Each verdict depends only on bytes up to the point it is reached, so the answer is the
+/// same however the head is split across reads (fuzzing found the earlier rule answering
+/// 414 or 400 depending on the split).
+fn line_too_long(buf: &[u8], limits: &Limits) -> Result<(), HttpError> {
+    let max = limits.max_target + 32;
+    let start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len());
+    let line = &buf[start..];
+    let len = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
+    if len <= max {
+        return Ok(());
+    }
+    match first_refused_byte(&buf[..start + (len + 1).min(line.len())]) {
+        Some(at) if at <= start + max => Ok(()),
+        _ => Err(HttpError::TargetTooLong),
+    }
+}
+
+/// Index of the first byte at which httparse refuses `line` (the request line and any empty
+/// lines before it), by bisection over its prefixes (refusal is monotone). Runs only for
+/// over-long lines.
+fn first_refused_byte(line: &[u8]) -> Option<usize> {
+    let refused = |n: usize| {
+        let mut none = [];
+        !matches!(
+            httparse::Request::new(&mut none).parse(&line[..n]),
+            Ok(_) | Err(httparse::Error::TooManyHeaders)
+        )
+    };
+    if !refused(line.len()) {
+        return None;
+    }
+    // refused(hi) holds, refused(lo) does not.
+    let (mut lo, mut hi) = (0, line.len());
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if refused(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi - 1)
 }
 
 /// The error for a head that filled its buffer: 414 while the request line is unfinished,
@@ -149,16 +190,22 @@ fn first_line(buf: &[u8]) -> Option<&[u8]> {
     rest.iter().position(|&b| b == b'\n').map(|i| &rest[..i])
 }
 
-/// httparse says "version": 505 for a well-formed `HTTP/d.d` we do not speak, else 400.
+/// httparse says "version": 505 for `HTTP/<digit>...` (a version we do not speak), else 400.
+///
+/// Only the version token's first six bytes decide, and httparse stops at the first byte
+/// that cannot continue `HTTP/1.0`/`HTTP/1.1`, so the verdict is the same however much of
+/// the head has arrived (a fuzzer found the earlier whole-line rule answering 505 or 400
+/// depending on how the bytes were split).
 fn version_error(buf: &[u8]) -> HttpError {
-    let line = first_line(buf).unwrap_or(buf);
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let v = line.rsplit(|&b| b == b' ').next().unwrap_or(b"");
-    match v {
-        [b'H', b'T', b'T', b'P', b'/', a, b'.', b] if a.is_ascii_digit() && b.is_ascii_digit() => {
+    let start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len());
+    let token = buf[start..].splitn(3, |&b| b == b' ').nth(2).unwrap_or(b"");
+    match token {
+        [b'H', b'T', b'T', b'P', b'/', d, ..] if d.is_ascii_digit() => {
             HttpError::VersionNotSupported
         }
-        [b'H', b'T', b'T', b'P', b'/', a] if a.is_ascii_digit() => HttpError::VersionNotSupported,
         _ => HttpError::Malformed("malformed request line"),
     }
 }
@@ -193,7 +240,10 @@ fn split_target(method: &str, target: &str) -> Result<(String, String), HttpErro
 
 fn strip_scheme(target: &str) -> Option<&str> {
     for scheme in ["http://", "https://"] {
-        if target.len() > scheme.len() && target[..scheme.len()].eq_ignore_ascii_case(scheme) {
+        // Compared as bytes: a target may hold UTF-8 (httparse passes bytes >= 0x80), and
+        // slicing the str at a fixed length could split a character (found by fuzzing).
+        let t = target.as_bytes();
+        if t.len() > scheme.len() && t[..scheme.len()].eq_ignore_ascii_case(scheme.as_bytes()) {
             return Some(&target[scheme.len()..]);
         }
     }
@@ -440,6 +490,12 @@ mod tests {
             ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
             ("GET / HTTP/0.9\r\n\r\n", 505),
             ("GET / FTP/1.1\r\n\r\n", 400),
+            // fuzz: multi-byte UTF-8 where a scheme would end panicked in str slicing
+            ("GET abcdef\u{e9}x HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET httpsx\u{e9}/a HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            // fuzz: the version verdict looked at the last space of the whole line
+            ("GET / H\0\0 x HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET / HTTP/12\r\n\r\n", 505),
             ("GET / HTTP/1.1\r\nHost: a\r\nA: b\0c\r\n\r\n", 400),
             ("GET / HTTP/1.1\r\nHost: a\r\nA: b\r\n c\r\n\r\n", 400),
             ("GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400),
@@ -459,6 +515,44 @@ mod tests {
                 Err(e) => assert_eq!(e.status(), status, "{raw:?}: {e:?}"),
                 Ok(r) => panic!("{raw:?} accepted: {:?}", r.map(|x| x.0)),
             }
+        }
+    }
+
+    #[test]
+    fn refusals_are_the_same_for_every_prefix() {
+        let a = "a".repeat(120);
+        let long = [
+            (format!("GET /{a}\0 HTTP/1.1\r\nHost: a\r\n\r\n"), 414),
+            (format!("GET /a\0{a} HTTP/1.1\r\nHost: a\r\n\r\n"), 400),
+            (format!("GET /{a} HTTP/3.0\r\nHost: a\r\n\r\n"), 414),
+            (
+                format!("{} / HTTP/1.1\r\nHost: a\r\n\r\n", "G".repeat(120)),
+                414,
+            ),
+            (
+                format!("GET /{a} HTTP/1.1\r\n{}\r\n", "A: b\r\n".repeat(20)),
+                414,
+            ),
+            ("\r\rGET / HTTP/1.1\r\nHost: a\r\n\r\n".to_string(), 400),
+        ];
+        let short = [
+            ("GET / HTTP/3.0\r\nHost: a\r\n\r\n", 505),
+            ("GET / HTTP/12\r\nHost: a\r\n\r\n", 505),
+            ("GET / H\0\0 x HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET / HTTPS/1.1\r\nHost: a\r\n\r\n", 400),
+            ("\r\nGET /a HTTP/x.1\r\nHost: a\r\n\r\n", 400),
+        ]
+        .map(|(r, s)| (r.to_string(), s));
+        for (raw, status) in long.into_iter().chain(short) {
+            let raw = raw.as_str();
+            let mut seen = None;
+            for end in 1..=raw.len() {
+                if let Err(e) = run(&raw[..end]) {
+                    assert_eq!(e.status(), status, "{:?}", &raw[..end]);
+                    seen = Some(e);
+                }
+            }
+            assert!(seen.is_some(), "{raw:?} refused");
         }
     }
 

@@ -261,6 +261,25 @@ fn same_bytes_split_anywhere_give_same_replies() {
     assert_eq!(run_split(wire, every_byte, echo), (whole, end));
 }
 
+#[test]
+fn refusals_do_not_depend_on_the_split() {
+    // Found by fuzzing (fuzz/fuzz_targets/conn.rs): the status of a refused head used to
+    // depend on how much of its request line had arrived.
+    let a = "a".repeat(300);
+    for wire in [
+        format!("GET /{a}\0 HTTP/1.1\r\n{H}\r\n"),
+        format!("GET / H\0\0 {a} HTTP/1.1\r\n{H}\r\n"),
+        format!("GET /{a} HTTP/3.0\r\n{H}\r\n"),
+        format!("GET / HTTP/1.1\r\n{H}\r\nGET /{a}\x01 HTTP/1.1\r\n"),
+    ] {
+        let wire = wire.as_bytes();
+        let whole = run_split(wire, vec![], echo);
+        for cut in 1..wire.len() {
+            assert_eq!(run_split(wire, vec![cut], echo), whole, "cut at {cut}");
+        }
+    }
+}
+
 /// Records phases and can stop the loop at the second idle.
 struct Recorder(Vec<Phase>, bool);
 
