@@ -221,6 +221,13 @@ pub const OPTIONS: &[Opt] = &[
         set: |c, v| duration(v).map(|d| c.limits.body_timeout = d),
     },
     Opt {
+        flag: "body-min-rate",
+        env: "FCRT_BODY_MIN_RATE",
+        default: "1KiB",
+        help: "least body bytes/s on average after the first 10s (408 below); 0 = none",
+        set: |c, v| size(v).map(|n| c.limits.body_min_rate = n),
+    },
+    Opt {
         flag: "write-timeout",
         env: "FCRT_WRITE_TIMEOUT",
         default: "30s",

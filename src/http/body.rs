@@ -8,7 +8,7 @@
 //! The first failure is recorded in [`BodyState`] so the connection loop answers with it.
 
 use std::io::{self, Read, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::budget::BodyBudget;
 use super::error::HttpError;
@@ -19,6 +19,8 @@ use super::reader::{ConnReader, Transport};
 const MAX_CHUNK_LINE: usize = 2048;
 /// Most trailer bytes in all.
 const MAX_TRAILERS: usize = 8 * 1024;
+/// How long a body may take before its average rate is checked.
+pub const RATE_GRACE: Duration = Duration::from_secs(10);
 /// The interim response for `Expect: 100-continue`.
 const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -42,6 +44,9 @@ pub struct BodyState<'b> {
     continue_pending: bool,
     error: Option<HttpError>,
     timeout: Option<Duration>,
+    min_rate: u64,
+    grace: Duration,
+    started: Option<Instant>,
     budget: Option<&'b BodyBudget>,
     held: u64,
 }
@@ -62,9 +67,38 @@ impl<'b> BodyState<'b> {
             continue_pending: expect_continue && phase != Phase::Done,
             error: None,
             timeout: Some(timeout).filter(|t| !t.is_zero()),
+            min_rate: 0,
+            grace: RATE_GRACE,
+            started: None,
             budget: None,
             held: 0,
         }
+    }
+
+    /// After `grace` from the first read (the connection loop uses [`RATE_GRACE`]), the
+    /// body must have averaged at least `bytes_per_sec` (else 408), so a client trickling a
+    /// byte every few seconds cannot hold a worker for long. 0: no rate check.
+    pub fn with_min_rate(mut self, bytes_per_sec: u64, grace: Duration) -> Self {
+        self.min_rate = bytes_per_sec;
+        self.grace = grace;
+        self
+    }
+
+    /// The read timeout for the next read: the stall timeout, shortened to the moment the
+    /// average rate would fall below the minimum. `Err` once that moment has passed.
+    fn next_timeout(&mut self) -> Result<Option<Duration>, HttpError> {
+        if self.min_rate == 0 {
+            return Ok(self.timeout);
+        }
+        let now = Instant::now();
+        let start = *self.started.get_or_insert(now);
+        let earned = Duration::from_secs_f64(self.decoded as f64 / self.min_rate as f64);
+        let left = (start + self.grace.max(earned)).saturating_duration_since(now);
+        if left.is_zero() {
+            return Err(HttpError::BodyTimeout);
+        }
+        // Only shorten (one more setsockopt) when the rate deadline comes first.
+        Ok(Some(self.timeout.map_or(left, |t| t.min(left))))
     }
 
     /// Charges this body to `budget`: a `Content-Length` body is reserved whole now (503
@@ -263,7 +297,14 @@ impl<T: Transport> Read for BodyReader<'_, '_, T> {
             }
             self.st.continue_pending = false;
         }
-        self.src.set_timeout(self.st.timeout)?;
+        let timeout = match self.st.next_timeout() {
+            Ok(t) => t,
+            Err(e) => {
+                self.st.error = Some(e);
+                return Err(to_io(e));
+            }
+        };
+        self.src.set_timeout(timeout)?;
         match self.step(buf) {
             Ok(n) => Ok(n),
             Err(f) => {
@@ -367,6 +408,52 @@ mod tests {
         };
         let rest = [src.buffered(), src.get_ref()].concat();
         (res, rest)
+    }
+
+    /// Yields one byte per read, sleeping `gap` before each.
+    struct Trickle(&'static [u8], Duration);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            std::thread::sleep(self.1);
+            match (self.0.split_first(), buf.is_empty()) {
+                (Some((&b, rest)), false) => {
+                    buf[0] = b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    impl Transport for Trickle {
+        fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn min_rate_table() {
+        // (byte gap, min rate, outcome): 40 bytes, 100 ms grace.
+        let cases = [
+            (Duration::ZERO, 1000, Ok(40)),
+            (Duration::from_millis(10), 0, Ok(40)),
+            // 1 byte / 10 ms = 100 B/s: below 1,000 B/s once the grace is over
+            (Duration::from_millis(10), 1000, Err(HttpError::BodyTimeout)),
+            (Duration::from_millis(5), 50, Ok(40)),
+        ];
+        for (gap, rate, want) in cases {
+            let wire: &'static [u8] = &[b'x'; 40];
+            let mut src = ConnReader::new(Trickle(wire, gap), 4096);
+            let mut st = BodyState::new(Framing::Length(40), 100, false, Duration::ZERO)
+                .with_min_rate(rate, Duration::from_millis(100));
+            let mut out = Vec::new();
+            let got = BodyReader::new(&mut src, &mut st, None)
+                .read_to_end(&mut out)
+                .map_err(|_| st.error().unwrap());
+            assert_eq!(got, want, "{gap:?} {rate}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use super::body::{is_timeout, BodyReader, BodyState};
+use super::body::{is_timeout, BodyReader, BodyState, RATE_GRACE};
 use super::budget::BodyBudget;
 use super::error::HttpError;
 use super::head::{self, Framing, RequestHead};
@@ -137,7 +137,8 @@ fn exchange<T: Transport, W: Write>(
         limits.max_body,
         expect_continue,
         limits.body_timeout,
-    );
+    )
+    .with_min_rate(limits.body_min_rate, RATE_GRACE);
     if let Some(budget) = hooks.budget() {
         if let Err(e) = st.charge(budget) {
             return Err(refuse(out, e));

@@ -37,7 +37,7 @@ pub enum HttpError {
     ExpectationFailed,
     /// The head did not arrive completely before its deadline.
     HeadTimeout,
-    /// The body stalled longer than the inactivity timeout.
+    /// The body stalled longer than the inactivity timeout, or fell below the minimum rate.
     BodyTimeout,
     /// The body ended (connection closed) before its framed end.
     Truncated,
@@ -84,7 +84,7 @@ impl fmt::Display for HttpError {
             HttpError::BodyTooLarge => "request body too large",
             HttpError::ExpectationFailed => "unsupported expectation",
             HttpError::HeadTimeout => "request head not received in time",
-            HttpError::BodyTimeout => "request body stalled",
+            HttpError::BodyTimeout => "request body stalled or too slow",
             HttpError::Truncated => "request body truncated",
             HttpError::Overloaded => "too many request body bytes in flight; retry later",
         };

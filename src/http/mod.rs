@@ -50,6 +50,9 @@ pub struct Limits {
     pub head_timeout: Duration,
     /// Longest stall while reading a body (408 beyond). Zero: none.
     pub body_timeout: Duration,
+    /// Least average body rate in bytes per second, checked from 10 s after the first
+    /// read (408 below). Zero: none.
+    pub body_min_rate: u64,
     /// How long an idle keep-alive connection is kept. Zero: forever.
     pub idle_timeout: Duration,
 }
@@ -64,6 +67,7 @@ impl Default for Limits {
             drain_max: 256 * 1024,
             head_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
+            body_min_rate: 1024,
             // FC breaks if the server closes an idle connection in under 15 minutes.
             idle_timeout: Duration::from_secs(20 * 60),
         }
