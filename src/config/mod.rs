@@ -36,7 +36,8 @@ pub struct Config {
     pub stack_size: usize,
     /// How long an idle worker thread waits for work before exiting.
     pub worker_idle: Duration,
-    /// Longest stall while writing a response. Zero: none.
+    /// Window of the response rate rule: each must move `min_rate ×` this many bytes, and
+    /// no write stalls longer. Zero: none.
     pub write_timeout: Duration,
     /// How long requests in flight may run after SIGTERM.
     pub grace: Duration,
@@ -221,17 +222,17 @@ pub const OPTIONS: &[Opt] = &[
         set: |c, v| duration(v).map(|d| c.limits.body_timeout = d),
     },
     Opt {
-        flag: "body-min-rate",
-        env: "FCRT_BODY_MIN_RATE",
+        flag: "min-rate",
+        env: "FCRT_MIN_RATE",
         default: "1KiB",
-        help: "least body bytes/s on average after the first 10s (408 below); 0 = none",
-        set: |c, v| size(v).map(|n| c.limits.body_min_rate = n),
+        help: "least bytes/s of a body or response after its first 10s; 0 = none",
+        set: |c, v| size(v).map(|n| c.limits.min_rate = n),
     },
     Opt {
         flag: "write-timeout",
         env: "FCRT_WRITE_TIMEOUT",
         default: "30s",
-        help: "longest stall writing a response; 0 = none",
+        help: "a response must move min-rate x this per window (and never stall longer); 0 = none",
         set: |c, v| duration(v).map(|d| c.write_timeout = d),
     },
     Opt {

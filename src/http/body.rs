@@ -8,19 +8,18 @@
 //! The first failure is recorded in [`BodyState`] so the connection loop answers with it.
 
 use std::io::{self, Read, Write};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::budget::BodyBudget;
 use super::error::HttpError;
 use super::head::Framing;
+use super::pace::Pace;
 use super::reader::{ConnReader, Transport};
 
 /// Longest chunk-size line, extensions included.
 const MAX_CHUNK_LINE: usize = 2048;
 /// Most trailer bytes in all.
 const MAX_TRAILERS: usize = 8 * 1024;
-/// How long a body may take before its average rate is checked.
-pub const RATE_GRACE: Duration = Duration::from_secs(10);
 /// The interim response for `Expect: 100-continue`.
 const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -44,9 +43,7 @@ pub struct BodyState<'b> {
     continue_pending: bool,
     error: Option<HttpError>,
     timeout: Option<Duration>,
-    min_rate: u64,
-    grace: Duration,
-    started: Option<Instant>,
+    pace: Pace,
     budget: Option<&'b BodyBudget>,
     held: u64,
 }
@@ -67,38 +64,19 @@ impl<'b> BodyState<'b> {
             continue_pending: expect_continue && phase != Phase::Done,
             error: None,
             timeout: Some(timeout).filter(|t| !t.is_zero()),
-            min_rate: 0,
-            grace: RATE_GRACE,
-            started: None,
+            pace: Pace::new(0, Duration::ZERO),
             budget: None,
             held: 0,
         }
     }
 
-    /// After `grace` from the first read (the connection loop uses [`RATE_GRACE`]), the
-    /// body must have averaged at least `bytes_per_sec` (else 408), so a client trickling a
-    /// byte every few seconds cannot hold a worker for long. 0: no rate check.
+    /// After `grace` from the first read (the connection loop uses
+    /// [`RATE_GRACE`](super::RATE_GRACE)), the body must have averaged at least
+    /// `bytes_per_sec` (else 408), so a client trickling a byte every few seconds cannot
+    /// hold a worker for long. 0: no rate check.
     pub fn with_min_rate(mut self, bytes_per_sec: u64, grace: Duration) -> Self {
-        self.min_rate = bytes_per_sec;
-        self.grace = grace;
+        self.pace = Pace::new(bytes_per_sec, grace);
         self
-    }
-
-    /// The read timeout for the next read: the stall timeout, shortened to the moment the
-    /// average rate would fall below the minimum. `Err` once that moment has passed.
-    fn next_timeout(&mut self) -> Result<Option<Duration>, HttpError> {
-        if self.min_rate == 0 {
-            return Ok(self.timeout);
-        }
-        let now = Instant::now();
-        let start = *self.started.get_or_insert(now);
-        let earned = Duration::from_secs_f64(self.decoded as f64 / self.min_rate as f64);
-        let left = (start + self.grace.max(earned)).saturating_duration_since(now);
-        if left.is_zero() {
-            return Err(HttpError::BodyTimeout);
-        }
-        // Only shorten (one more setsockopt) when the rate deadline comes first.
-        Ok(Some(self.timeout.map_or(left, |t| t.min(left))))
     }
 
     /// Charges this body to `budget`: a `Content-Length` body is reserved whole now (503
@@ -297,16 +275,17 @@ impl<T: Transport> Read for BodyReader<'_, '_, T> {
             }
             self.st.continue_pending = false;
         }
-        let timeout = match self.st.next_timeout() {
-            Ok(t) => t,
-            Err(e) => {
-                self.st.error = Some(e);
-                return Err(to_io(e));
-            }
+        let Ok(timeout) = self.st.pace.timeout(self.st.timeout) else {
+            let e = HttpError::BodyTimeout;
+            self.st.error = Some(e);
+            return Err(to_io(e));
         };
         self.src.set_timeout(timeout)?;
         match self.step(buf) {
-            Ok(n) => Ok(n),
+            Ok(n) => {
+                self.st.pace.add(n);
+                Ok(n)
+            }
             Err(f) => {
                 let e = match f {
                     Fail::Http(e) => e,

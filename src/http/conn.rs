@@ -10,14 +10,14 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use super::body::{is_timeout, BodyReader, BodyState, RATE_GRACE};
+use super::body::{is_timeout, BodyReader, BodyState};
 use super::budget::BodyBudget;
 use super::error::HttpError;
 use super::head::{self, Framing, RequestHead};
 use super::message::{Request, RequestBody, Response, Version};
 use super::reader::{ConnReader, Transport};
 use super::response::{reason, write_response, Exchange};
-use super::Limits;
+use super::{Limits, RATE_GRACE};
 
 /// Where a connection stands, as far as a server's eviction policy cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,7 +138,7 @@ fn exchange<T: Transport, W: Write>(
         expect_continue,
         limits.body_timeout,
     )
-    .with_min_rate(limits.body_min_rate, RATE_GRACE);
+    .with_min_rate(limits.min_rate, RATE_GRACE);
     if let Some(budget) = hooks.budget() {
         if let Err(e) = st.charge(budget) {
             return Err(refuse(out, e));

@@ -17,6 +17,7 @@ mod error;
 mod framing;
 mod head;
 mod message;
+mod pace;
 mod reader;
 mod response;
 
@@ -27,6 +28,7 @@ pub use date::{http_date, rfc3339, rfc3339_now};
 pub use error::HttpError;
 pub use head::{parse as parse_head, Framing, RequestHead};
 pub use message::{Headers, Request, RequestBody, Response, ResponseBody, Version};
+pub use pace::{Pace, TooSlow, Window, RATE_GRACE};
 pub use reader::{ConnReader, Transport};
 pub use response::{reason, write_all_vectored, write_response, Exchange};
 
@@ -50,9 +52,10 @@ pub struct Limits {
     pub head_timeout: Duration,
     /// Longest stall while reading a body (408 beyond). Zero: none.
     pub body_timeout: Duration,
-    /// Least average body rate in bytes per second, checked from 10 s after the first
-    /// read (408 below). Zero: none.
-    pub body_min_rate: u64,
+    /// Least average rate, in bytes per second, of a request body (408 below) and of a
+    /// response being written (the connection is dropped), checked from 10 s after the
+    /// first byte. Zero: none.
+    pub min_rate: u64,
     /// How long an idle keep-alive connection is kept. Zero: forever.
     pub idle_timeout: Duration,
 }
@@ -67,7 +70,7 @@ impl Default for Limits {
             drain_max: 256 * 1024,
             head_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
-            body_min_rate: 1024,
+            min_rate: 1024,
             // FC breaks if the server closes an idle connection in under 15 minutes.
             idle_timeout: Duration::from_secs(20 * 60),
         }

@@ -7,6 +7,7 @@
 //! closes the listener at once, closes idle connections and lets requests in flight finish
 //! within the grace period, answered with `Connection: close`.
 
+mod paced;
 mod pool;
 pub(crate) mod signal;
 
@@ -20,8 +21,9 @@ use std::time::Duration;
 
 use crate::config::{self, Config, Memory, MemorySource};
 use crate::fc::{Dispatcher, Handler};
-use crate::http::{self, BodyBudget, ConnReader, End, Hooks, Phase};
+use crate::http::{self, BodyBudget, ConnReader, End, Hooks, Phase, Window};
 use crate::logging::StdoutMarkers;
+use paced::PacedWriter;
 use pool::{Placement, Pool, Slot};
 
 /// How long a closing connection is read and discarded so our last answer is not lost to
@@ -253,10 +255,14 @@ struct SlotHooks<'a> {
     slot: &'a Slot,
     pool: &'a Pool,
     budget: &'a BodyBudget,
+    window: &'a Window,
 }
 
 impl Hooks for SlotHooks<'_> {
     fn phase(&mut self, phase: Phase) -> bool {
+        if phase == Phase::Active {
+            self.window.reset();
+        }
         self.slot.enter(phase, self.pool)
     }
     fn draining(&self) -> bool {
@@ -270,15 +276,16 @@ impl Hooks for SlotHooks<'_> {
 fn serve_connection<H: Handler>(shared: &Shared<H>, slot: &Slot, stream: TcpStream) {
     let (pool, cfg) = (&shared.pool, &shared.config);
     let _ = stream.set_nodelay(true);
-    let _ = stream.set_write_timeout(Some(cfg.write_timeout).filter(|t| !t.is_zero()));
     let stream = Arc::new(stream);
     slot.attach(stream.clone());
     let mut reader = ConnReader::new(&*stream, cfg.limits.max_head);
-    let mut writer = &*stream;
+    let window = Window::new(cfg.write_timeout, cfg.limits.min_rate);
+    let mut writer = PacedWriter::new(&stream, &window);
     let mut hooks = SlotHooks {
         slot,
         pool,
         budget: &shared.budget,
+        window: &window,
     };
     let mut service = |req: http::Request<'_>| {
         if shared.adjust_pending.load(Ordering::Relaxed) {

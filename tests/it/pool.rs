@@ -234,3 +234,80 @@ fn body_budget_answers_503_while_spent_and_recovers() {
     c.send(&[b'c'; 300]);
     assert_eq!(c.read_response(false).unwrap().status, 200);
 }
+
+/// Answers every HTTP request with `n` bytes streamed (64 MiB unless `?n=`).
+struct Big;
+
+impl Handler for Big {
+    fn invoke(&self, e: Vec<u8>, _: &Context) -> Result<Vec<u8>, HandlerError> {
+        Ok(e)
+    }
+    fn http(
+        &self,
+        req: fc_runtime::Request<'_>,
+        _: &Context,
+    ) -> Result<fc_runtime::Response, HandlerError> {
+        let n: u64 = req
+            .query
+            .strip_prefix("n=")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(64 << 20);
+        let body = std::io::Read::take(std::io::repeat(b'x'), n);
+        Ok(fc_runtime::Response::new(200).with_stream(body, Some(n)))
+    }
+}
+
+#[test]
+fn a_client_reading_its_answer_too_slowly_is_dropped_and_a_normal_one_is_not() {
+    // One worker; every 300 ms window of an answer must move 300 KB (1 MB/s).
+    let s = TestServer::start(
+        |c| {
+            c.max_workers = 1;
+            c.write_timeout = Duration::from_millis(300);
+            c.limits.min_rate = 1 << 20;
+        },
+        Big,
+    );
+    // A reader at full speed gets all 64 MiB.
+    let mut fast = TcpStream::connect(s.addr).unwrap();
+    fast.write_all(b"GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut all = Vec::new();
+    std::io::Read::read_to_end(&mut fast, &mut all).unwrap();
+    assert!(all.ends_with(&[b'x'; 1024]) && all.len() > 64 << 20);
+    // A reader taking 100 bytes every 50 ms (2 KB/s) holds the only worker until the
+    // socket buffers are full and a window passes with too little progress.
+    let mut slow = TcpStream::connect(s.addr).unwrap();
+    slow.write_all(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let reading = Arc::new(AtomicBool::new(true));
+    let r2 = reading.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 100];
+        while r2.load(Ordering::SeqCst) {
+            if !matches!(std::io::Read::read(&mut slow, &mut buf), Ok(n) if n > 0) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    let start = Instant::now();
+    let mut busy = 0;
+    let served = loop {
+        let mut c = Conn::open(s.addr);
+        let r = c
+            .send(b"GET /?n=5 HTTP/1.1\r\nHost: x\r\n\r\n")
+            .read_response(false);
+        match r {
+            Ok(r) if r.status == 503 => busy += 1,
+            other => break other.unwrap(),
+        }
+        assert!(start.elapsed() < Duration::from_secs(15), "still busy");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(served.text(), "xxxxx");
+    assert!(busy > 0, "the slow reader held the worker at first");
+    reading.store(false, Ordering::SeqCst);
+    reader.join().unwrap();
+}
