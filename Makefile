@@ -6,7 +6,8 @@ BIN           := target/$(TARGET)/release/fc-runtime
 MAX_BIN_BYTES := 614400
 PORT          ?= 9000
 
-.PHONY: all build run test musl-target fmt-check lint doc unit check-binary zip image image-test bench clean
+.PHONY: all build run test musl-target fmt-check lint doc unit check-binary zip image image-test bench clean \
+	fuzz attack attack-short attack-tools attack-build soak
 
 all: build
 
@@ -57,7 +58,41 @@ image: build
 image-test: image
 	sh scripts/package-test.sh $(BIN)
 
-test: fmt-check lint doc unit check-binary image-test
+test: fmt-check lint doc unit check-binary image-test attack-short
+
+# --- Hardening (docs/hardening.md) -----------------------------------------------------
+# Coverage-guided fuzzing of the HTTP layer: FUZZ_TIME seconds per target (default 60).
+fuzz:
+	sh scripts/fuzz.sh
+
+ATTACK_VENV := target/attack-venv
+ATTACK_PY   := $(ATTACK_VENV)/bin/python
+# Third-party attack tools: slowhttptest and wrk from Debian, httplint (REDbot's linter)
+# and pyradamsa from PyPI into a venv under target/.
+attack-tools:
+	sh scripts/need.sh slowhttptest:slowhttptest wrk:wrk
+	@test -x $(ATTACK_PY) || python3 -m venv $(ATTACK_VENV)
+	@$(ATTACK_PY) -c 'import httplint, pyradamsa' 2>/dev/null || \
+		$(ATTACK_VENV)/bin/pip install -q 'httplint==2026.10.4' 'pyradamsa==0.1.1'
+
+# The slow-read stage needs large answers: examples/download.
+attack-build: build
+	cargo build --release --target $(TARGET) --example download
+
+# Full attack run (~8 minutes); writes bench/results/attack-<date>.md.
+attack: attack-build attack-tools
+	@mkdir -p bench/results
+	ulimit -n 20000 2>/dev/null; $(ATTACK_PY) scripts/attack.py --report bench/results/attack-$$(date -u +%F).md
+
+# The < 2 minute version that `make test` runs.
+attack-short: attack-build attack-tools
+	ulimit -n 20000 2>/dev/null; $(ATTACK_PY) scripts/attack.py --short
+
+# Mixed traffic for SOAK_MINUTES (default 10); writes bench/results/soak-<date>.md.
+SOAK_MINUTES ?= 10
+soak: build
+	@mkdir -p bench/results
+	python3 scripts/soak.py --minutes $(SOAK_MINUTES) --report bench/results/soak-$$(date -u +%F).md
 
 # Comparative benchmark (not part of test; ~10 minutes): installs the peers' toolchains.
 bench: build zip image
