@@ -225,7 +225,7 @@ pub const OPTIONS: &[Opt] = &[
         flag: "min-rate",
         env: "FCRT_MIN_RATE",
         default: "1KiB",
-        help: "least bytes/s of a body or response after its first 10s; 0 = none",
+        help: "least bytes/s: a body's average after 10s, a response's per write window; 0 = none",
         set: |c, v| size(v).map(|n| c.limits.min_rate = n),
     },
     Opt {
