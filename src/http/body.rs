@@ -11,6 +11,7 @@ use std::io::{self, Read, Write};
 use std::time::Duration;
 
 use super::budget::BodyBudget;
+use super::chunk::{chunk_size, valid_trailer};
 use super::error::HttpError;
 use super::head::Framing;
 use super::pace::Pace;
@@ -176,7 +177,7 @@ impl<'a, 'b, T: Transport> BodyReader<'a, 'b, T> {
                 }
                 Phase::ChunkSize => {
                     let len = self.line(MAX_CHUNK_LINE)?;
-                    let size = chunk_size(&self.src.buffered()[..len - 2])?;
+                    let size = chunk_size(&self.src.buffered()[..len - 2]).map_err(Fail::Http)?;
                     self.src.consume(len);
                     if size > self.st.limit - self.st.decoded {
                         return Err(Fail::Http(HttpError::BodyTooLarge));
@@ -325,49 +326,6 @@ fn to_io(e: HttpError) -> io::Error {
         _ => io::ErrorKind::InvalidData,
     };
     io::Error::new(kind, e)
-}
-
-/// Parses `1*HEXDIG [ BWS ";" extensions ]` (the line without CRLF).
-fn chunk_size(line: &[u8]) -> Result<u64, Fail> {
-    let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
-    if digits == 0 {
-        return Err(Fail::Http(HttpError::BadChunk("missing chunk size")));
-    }
-    if digits > 16 {
-        return Err(Fail::Http(HttpError::BodyTooLarge));
-    }
-    let size = line[..digits].iter().fold(0u64, |acc, &b| {
-        let d = (b as char).to_digit(16).unwrap_or(0);
-        (acc << 4) | u64::from(d)
-    });
-    let rest = &line[digits..];
-    let ws = rest
-        .iter()
-        .take_while(|&&b| b == b' ' || b == b'\t')
-        .count();
-    let ext = &rest[ws..];
-    let ctl = |&b: &u8| b != b'\t' && (b < 0x20 || b == 0x7f);
-    if !ext.is_empty() && (ext[0] != b';' || ext.iter().any(ctl)) {
-        return Err(Fail::Http(HttpError::BadChunk("invalid chunk extension")));
-    }
-    Ok(size)
-}
-
-/// A trailer line must be `token ":" value` without control characters.
-fn valid_trailer(line: &[u8]) -> bool {
-    let Some(colon) = line.iter().position(|&b| b == b':') else {
-        return false;
-    };
-    colon > 0
-        && line[..colon].iter().all(|&b| is_tchar(b))
-        && line[colon + 1..]
-            .iter()
-            .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
-}
-
-/// RFC 9110 token characters.
-pub(crate) fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 #[cfg(test)]

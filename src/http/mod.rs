@@ -11,6 +11,7 @@ use std::time::Duration;
 
 mod body;
 mod budget;
+mod chunk;
 mod conn;
 mod date;
 mod error;

@@ -9,7 +9,7 @@
 
 use std::io::{self, IoSlice, Read, Write};
 
-use super::body::is_tchar;
+use super::chunk::is_tchar;
 use super::date::append_http_date_now;
 use super::message::{Response, ResponseBody, Version};
 

@@ -1,0 +1,188 @@
+//! [`OPTIONS`]: the one table of settings — flag, `FCRT_*` variable, default (in the syntax
+//! the flag takes) and help — from which `Config::parse` and `--help` are both driven.
+//! Each entry's setter parses its value into the [`Config`]; nothing else lives here.
+
+use super::memory::{Memory, MemorySource};
+use super::values::{auto, boolean, duration, nonzero, num, positive, size};
+use super::Config;
+
+type Setter = fn(&mut Config, &str) -> Result<(), String>;
+
+/// One setting: flag, environment variable, default (as text) and help.
+pub struct Opt {
+    /// The flag, without `--`.
+    pub flag: &'static str,
+    /// The environment variable.
+    pub env: &'static str,
+    /// The default, in the syntax the flag accepts.
+    pub default: &'static str,
+    /// One line of help.
+    pub help: &'static str,
+    pub(super) set: Setter,
+}
+
+/// Every setting.
+pub const OPTIONS: &[Opt] = &[
+    Opt {
+        flag: "port",
+        env: "FCRT_PORT",
+        default: "9000",
+        help: "port to listen on (else FC_CUSTOM_LISTEN_PORT, FC_SERVER_PORT, PORT)",
+        set: |c, v| num(v).map(|n| c.port = n),
+    },
+    Opt {
+        flag: "host",
+        env: "FCRT_HOST",
+        default: "0.0.0.0",
+        help: "address to bind (FC needs 0.0.0.0)",
+        set: |c, v| {
+            c.host = v.to_owned();
+            Ok(())
+        },
+    },
+    Opt {
+        flag: "memory",
+        env: "FCRT_MEMORY",
+        default: "auto",
+        help:
+            "instance memory to derive defaults from (auto: FC_FUNCTION_MEMORY_SIZE, cgroup, RAM)",
+        set: |c, v| {
+            let bytes = auto(v, |v| size(v).and_then(|n| positive(n as usize)))?;
+            c.memory = bytes.map(|b| Memory {
+                bytes: b as u64,
+                source: MemorySource::Flag,
+            });
+            Ok(())
+        },
+    },
+    Opt {
+        flag: "max-workers",
+        env: "FCRT_MAX_WORKERS",
+        default: "auto",
+        help: "most worker threads = connections served at once (auto: memory/256KiB, 16..1024)",
+        set: |c, v| auto(v, |v| num(v).and_then(positive)).map(|n| c.max_workers = n.unwrap_or(0)),
+    },
+    Opt {
+        flag: "body-budget",
+        env: "FCRT_BODY_BUDGET",
+        default: "auto",
+        help: "request-body bytes in flight over all requests (auto: memory/4)",
+        set: |c, v| {
+            auto(v, |v| size(v).and_then(|n| positive(n as usize)))
+                .map(|n| c.body_budget = n.unwrap_or(0) as u64)
+        },
+    },
+    Opt {
+        flag: "body-wait",
+        env: "FCRT_BODY_WAIT",
+        default: "1s",
+        help: "a body waits this long for budget, then 503",
+        set: |c, v| duration(v).map(|d| c.body_wait = d),
+    },
+    Opt {
+        flag: "stack-size",
+        env: "FCRT_STACK_SIZE",
+        default: "1MiB",
+        help: "stack size of each worker thread",
+        set: |c, v| {
+            size(v)
+                .and_then(|n| positive(n as usize))
+                .map(|n| c.stack_size = n.max(64 * 1024))
+        },
+    },
+    Opt {
+        flag: "worker-idle",
+        env: "FCRT_WORKER_IDLE",
+        default: "10s",
+        help: "an idle worker thread exits after this",
+        set: |c, v| duration(v).map(|d| c.worker_idle = d),
+    },
+    Opt {
+        flag: "max-head",
+        env: "FCRT_MAX_HEAD",
+        default: "32KiB",
+        help: "request line + headers (431 beyond)",
+        set: |c, v| size(v).map(|n| c.limits.max_head = n as usize),
+    },
+    Opt {
+        flag: "max-target",
+        env: "FCRT_MAX_TARGET",
+        default: "8KiB",
+        help: "request-target length (414 beyond)",
+        set: |c, v| size(v).map(|n| c.limits.max_target = n as usize),
+    },
+    Opt {
+        flag: "max-headers",
+        env: "FCRT_MAX_HEADERS",
+        default: "256",
+        help: "number of header fields (431 beyond)",
+        set: |c, v| num(v).and_then(positive).map(|n| c.limits.max_headers = n),
+    },
+    Opt {
+        flag: "max-body",
+        env: "FCRT_MAX_BODY",
+        default: "32MiB",
+        help: "request body (413 beyond; never above the body budget)",
+        set: |c, v| size(v).map(|n| c.limits.max_body = n),
+    },
+    Opt {
+        flag: "max-drain",
+        env: "FCRT_MAX_DRAIN",
+        default: "256KiB",
+        help: "unread body discarded to keep a connection alive",
+        set: |c, v| size(v).map(|n| c.limits.drain_max = n),
+    },
+    Opt {
+        flag: "head-timeout",
+        env: "FCRT_HEAD_TIMEOUT",
+        default: "10s",
+        help: "deadline for a whole head once it started (408)",
+        set: |c, v| {
+            duration(v)
+                .and_then(nonzero)
+                .map(|d| c.limits.head_timeout = d)
+        },
+    },
+    Opt {
+        flag: "body-timeout",
+        env: "FCRT_BODY_TIMEOUT",
+        default: "30s",
+        help: "longest stall reading a body (408); 0 = none",
+        set: |c, v| duration(v).map(|d| c.limits.body_timeout = d),
+    },
+    Opt {
+        flag: "min-rate",
+        env: "FCRT_MIN_RATE",
+        default: "1KiB",
+        help: "least bytes/s: a body's average after 10s, a response's per write window; 0 = none",
+        set: |c, v| size(v).map(|n| c.limits.min_rate = n),
+    },
+    Opt {
+        flag: "write-timeout",
+        env: "FCRT_WRITE_TIMEOUT",
+        default: "30s",
+        help: "a response must move min-rate x this per window (and never stall longer); 0 = none",
+        set: |c, v| duration(v).map(|d| c.write_timeout = d),
+    },
+    Opt {
+        flag: "idle-timeout",
+        env: "FCRT_IDLE_TIMEOUT",
+        default: "20m",
+        help: "idle keep-alive connections kept this long (FC needs >= 15m); 0 = forever",
+        set: |c, v| duration(v).map(|d| c.limits.idle_timeout = d),
+    },
+    Opt {
+        flag: "grace",
+        env: "FCRT_GRACE",
+        default: "30s",
+        help: "time for requests in flight after SIGTERM",
+        set: |c, v| duration(v).map(|d| c.grace = d),
+    },
+    Opt {
+        flag: "strip-base-path",
+        env: "FCRT_STRIP_BASE_PATH",
+        default: "true",
+        help: "strip the FC 2.0 x-fc-base-path prefix from HTTP paths",
+        set: |c, v| boolean(v).map(|b| c.strip_base_path = b),
+    },
+];
