@@ -280,6 +280,37 @@ fn refusals_do_not_depend_on_the_split() {
     }
 }
 
+#[test]
+fn a_head_limit_under_the_read_buffer_is_judged_on_the_limit_only() {
+    // Found by fuzzing: with max_head under the 4 KiB minimum read buffer, an error past the
+    // limit gave 400 when everything arrived at once, and 431 when split.
+    let limits = Limits {
+        max_head: 2048,
+        ..Limits::default()
+    };
+    let v = "v".repeat(1020);
+    let wire = format!("GET / HTTP/1.1\r\n{H}A: {v}\r\nB: {v}\r\nBad Header: x\r\n\r\n");
+    let run = |cuts: Vec<usize>| {
+        let split = Split {
+            data: wire.as_bytes(),
+            pos: 0,
+            cuts,
+        };
+        let mut src = ConnReader::new(split, limits.max_head);
+        let mut out = Vec::new();
+        serve(&mut src, &mut out, &limits, &mut echo, &mut NoHooks);
+        String::from_utf8_lossy(&out)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert_eq!(run(vec![]), "HTTP/1.1 431 Request Header Fields Too Large");
+    for cut in (100..wire.len()).step_by(97) {
+        assert_eq!(run(vec![cut]), run(vec![]), "cut at {cut}");
+    }
+}
+
 /// Records phases and can stop the loop at the second idle.
 struct Recorder(Vec<Phase>, bool);
 
