@@ -78,13 +78,17 @@ pub fn from_megabytes(v: &str) -> Option<u64> {
 }
 
 /// Reads the cgroup limit and physical memory; the smaller wins.
+///
+/// This is on the cold-start path of every instance that is not told its memory, so it
+/// costs three small reads: one `read` each of `/proc/self/cgroup`, the first limit file
+/// that exists (it decides, limited or not), and the head of `/proc/meminfo`.
 pub fn probe() -> Memory {
-    let read = |p: &str| std::fs::read_to_string(p).ok();
-    let own = read("/proc/self/cgroup").unwrap_or_default();
+    let own = read_head("/proc/self/cgroup", 2048).unwrap_or_default();
     let cgroup = limit_files(&own)
         .iter()
-        .find_map(|f| read(f).and_then(|s| cgroup_limit(&s)));
-    let physical = read("/proc/meminfo").and_then(|s| mem_total(&s));
+        .find_map(|f| read_head(f, 64))
+        .and_then(|s| cgroup_limit(&s));
+    let physical = read_head("/proc/meminfo", 128).and_then(|s| mem_total(&s));
     match (cgroup, physical) {
         (Some(c), Some(p)) if c < p => Memory {
             bytes: c,
@@ -105,8 +109,19 @@ pub fn probe() -> Memory {
     }
 }
 
+/// Up to `max` bytes from the start of `path` in one `read` (enough for these files: the
+/// kernel fills the buffer from its generated text), as text.
+fn read_head(path: &str, max: usize) -> Option<String> {
+    use std::io::Read;
+    let mut buf = vec![0u8; max];
+    let n = std::fs::File::open(path).ok()?.read(&mut buf).ok()?;
+    buf.truncate(n);
+    String::from_utf8(buf).ok()
+}
+
 /// The limit files that may apply to this process, own cgroup first: cgroup v2
 /// (`0::/path`) and v1 (`N:memory:/path`), then the mount roots (what a container sees).
+/// No duplicates: each is tried once.
 fn limit_files(proc_self_cgroup: &str) -> Vec<String> {
     let mut files = Vec::new();
     for line in proc_self_cgroup.lines() {
@@ -121,8 +136,14 @@ fn limit_files(proc_self_cgroup: &str) -> Vec<String> {
             files.push(format!("/sys/fs/cgroup/memory{path}/memory.limit_in_bytes"));
         }
     }
-    files.push("/sys/fs/cgroup/memory.max".into());
-    files.push("/sys/fs/cgroup/memory/memory.limit_in_bytes".into());
+    for root in [
+        "/sys/fs/cgroup/memory.max",
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+    ] {
+        if !files.iter().any(|f| f == root) {
+            files.push(root.into());
+        }
+    }
     files
 }
 
@@ -194,6 +215,12 @@ mod tests {
                 "/sys/fs/cgroup/memory/memory.limit_in_bytes",
             ]
         );
-        assert_eq!(limit_files("0::/\n")[0], "/sys/fs/cgroup/memory.max");
+        assert_eq!(
+            limit_files("0::/\n"),
+            [
+                "/sys/fs/cgroup/memory.max",
+                "/sys/fs/cgroup/memory/memory.limit_in_bytes"
+            ]
+        );
     }
 }
