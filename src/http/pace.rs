@@ -62,11 +62,18 @@ impl Pace {
 
     /// The timeout for the next blocking call: `stall` (`None`: none), shortened when the
     /// rate deadline comes first. [`TooSlow`] once the deadline has passed.
+    ///
+    /// The deadline is rounded up to tenths of a second, so the socket timeout (applied
+    /// only when its value changes) is set at most ten times a second, not before every
+    /// read of a large body.
     pub fn timeout(&mut self, stall: Option<Duration>) -> Result<Option<Duration>, TooSlow> {
         match self.left(Instant::now()) {
             None => Ok(stall),
             Some(left) if left.is_zero() => Err(TooSlow),
-            Some(left) => Ok(Some(stall.map_or(left, |s| s.min(left)))),
+            Some(left) => {
+                let left = tenths_up(left);
+                Ok(Some(stall.map_or(left, |s| s.min(left))))
+            }
         }
     }
 }
@@ -119,10 +126,15 @@ impl Window {
             self.bytes.set(0);
         }
         self.start.set(Some(start));
-        let left = (start + len).saturating_duration_since(now);
-        let tenths = (left.as_millis() as u64).div_ceil(100).max(1);
-        Ok(Some(Duration::from_millis(tenths * 100)))
+        Ok(Some(tenths_up(
+            (start + len).saturating_duration_since(now),
+        )))
     }
+}
+
+/// `d` rounded up to a whole tenth of a second (at least one).
+fn tenths_up(d: Duration) -> Duration {
+    Duration::from_millis((d.as_millis() as u64).div_ceil(100).max(1) * 100)
 }
 
 #[cfg(test)]
@@ -190,7 +202,7 @@ mod tests {
     fn timeout_is_the_sooner_deadline() {
         let mut p = Pace::new(1000, Duration::from_secs(10));
         let t = p.timeout(Some(Duration::from_secs(30))).unwrap().unwrap();
-        assert!(t <= Duration::from_secs(10) && t > Duration::from_secs(9));
+        assert_eq!(t, Duration::from_secs(10), "rounded up to tenths");
         let t = p.timeout(Some(Duration::from_secs(1))).unwrap();
         assert_eq!(t, Some(Duration::from_secs(1)));
         let mut off = Pace::new(0, Duration::ZERO);
