@@ -145,6 +145,11 @@ def pct(sorted_vals, p):
     return sorted_vals[min(len(sorted_vals) - 1, int(len(sorted_vals) * p))]
 
 
+# fc-runtime started without FC_FUNCTION_MEMORY_SIZE: it reads its cgroup limit and
+# /proc/meminfo to size its limits (what it does on Knative).
+BARE = "fc-runtime without FC_FUNCTION_MEMORY_SIZE"
+
+
 def cold_start(subjects):
     """Interleaved spawn-to-first-answer runs by the Rust probe (bench/coldstart), whose own
     overhead is far below a Python spawner's. Returns {name: sorted ms}."""
@@ -155,11 +160,13 @@ def cold_start(subjects):
     specs = [(s.name, False, s.cwd, s.cmd) for s in subjects.values()]
     if "fc-runtime" in subjects:
         specs.append(("fc-runtime after /initialize", True, "/", [FC_BIN]))
+        specs.append((BARE, "bare", "/", [FC_BIN]))
     argv = [probe, str(RUNS), "3"]
     for i, (_, init, cwd, cmd) in enumerate(specs):
         if i:
             argv.append(";;")
-        argv += (["--init"] if init else []) + [cwd, "--"] + cmd
+        flag = {True: ["--init"], "bare": ["--bare"]}.get(init, [])
+        argv += flag + [cwd, "--"] + cmd
     lines = run(argv).strip().splitlines()
     return {name: sorted(float(x) for x in line.split()) for (name, *_), line in zip(specs, lines)}
 
@@ -360,7 +367,10 @@ def report(cold, rows, skipped, sz, machine):
     L += ["## Cold start", "",
           "Wall time from spawn to the first successful `POST /invoke` answer on a fresh connection, "
           "connects busy-polled, measured by `bench/coldstart` (a std-only Rust probe, so the harness "
-          "adds little); subjects interleaved; after 3 warm-up rounds.", "",
+          "adds little); subjects interleaved; after 3 warm-up rounds. Every subject gets what FC "
+          "sets at start: `FC_CUSTOM_LISTEN_PORT` and `FC_FUNCTION_MEMORY_SIZE=512`; "
+          f"\"{BARE}\" shows the start-up cost of probing memory where the platform does not "
+          "say it (Knative).", "",
           "| subject | median ms | p90 | p99 | min | × floor | × fc-runtime |", "|---|---|---|---|---|---|---|"]
     for n, v in sorted(cold.items(), key=lambda kv: statistics.median(kv[1])):
         m = statistics.median(v)

@@ -18,10 +18,16 @@ struct Subject {
     cwd: String,
     cmd: Vec<String>,
     init: bool,
+    /// Without `FC_FUNCTION_MEMORY_SIZE` (as on Knative), so fc-runtime probes memory.
+    bare: bool,
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Reads until a complete response head has arrived and the data ends with `tail`.
@@ -37,7 +43,10 @@ fn read_answer(s: &mut TcpStream, tail: &[u8]) -> Result<(), String> {
         let head_done = buf.windows(4).any(|w| w == b"\r\n\r\n");
         if head_done && buf.ends_with(tail) {
             if !buf.starts_with(b"HTTP/1.1 200") {
-                return Err(format!("answered {:?}", String::from_utf8_lossy(&buf[..buf.len().min(40)])));
+                return Err(format!(
+                    "answered {:?}",
+                    String::from_utf8_lossy(&buf[..buf.len().min(40)])
+                ));
             }
             return Ok(());
         }
@@ -47,10 +56,17 @@ fn read_answer(s: &mut TcpStream, tail: &[u8]) -> Result<(), String> {
 fn once(s: &Subject) -> Result<f64, String> {
     let port = free_port();
     let start = Instant::now();
-    let mut child = Command::new(&s.cmd[0])
+    let mut cmd = Command::new(&s.cmd[0]);
+    // What FC sets at start: the port, and the instance memory (MB).
+    cmd.env("FC_CUSTOM_LISTEN_PORT", port.to_string());
+    if s.bare {
+        cmd.env_remove("FC_FUNCTION_MEMORY_SIZE");
+    } else {
+        cmd.env("FC_FUNCTION_MEMORY_SIZE", "512");
+    }
+    let mut child = cmd
         .args(&s.cmd[1..])
         .current_dir(&s.cwd)
-        .env("FC_CUSTOM_LISTEN_PORT", port.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -69,7 +85,8 @@ fn once(s: &Subject) -> Result<f64, String> {
                 Err(e) => return Err(format!("{:?}: nothing listened in 30 s: {e}", s.cmd)),
             }
         };
-        conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         if s.init {
             conn.write_all(INIT).map_err(|e| e.to_string())?;
             read_answer(&mut conn, b"\r\n\r\n")?;
@@ -81,13 +98,17 @@ fn once(s: &Subject) -> Result<f64, String> {
     // Stop the whole process group (peers may fork), outside the measured time; every wait
     // here is bounded, and SIGKILL to the child is the last resort.
     let group = format!("-{}", child.id());
-    let _ = Command::new("kill").args(["-s", "TERM", "--", &group]).status();
+    let _ = Command::new("kill")
+        .args(["-s", "TERM", "--", &group])
+        .status();
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         match child.try_wait() {
             Ok(Some(_)) | Err(_) => break,
             Ok(None) if Instant::now() > deadline => {
-                let _ = Command::new("kill").args(["-s", "KILL", "--", &group]).status();
+                let _ = Command::new("kill")
+                    .args(["-s", "KILL", "--", &group])
+                    .status();
                 let _ = child.kill();
                 let _ = child.wait();
                 break;
@@ -101,7 +122,7 @@ fn once(s: &Subject) -> Result<f64, String> {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 5 {
-        eprintln!("usage: coldstart RUNS WARMUP [--init] CWD -- CMD ARGS... [;; ...]");
+        eprintln!("usage: coldstart RUNS WARMUP [--init] [--bare] CWD -- CMD ARGS... [;; ...]");
         std::process::exit(2);
     }
     let runs: usize = args[0].parse().expect("RUNS");
@@ -112,11 +133,16 @@ fn main() {
             Some("--init") => (true, &spec[1..]),
             _ => (false, spec),
         };
+        let (bare, rest) = match rest.first().map(String::as_str) {
+            Some("--bare") => (true, &rest[1..]),
+            _ => (false, rest),
+        };
         let sep = rest.iter().position(|a| a == "--").expect("CWD -- CMD");
         subjects.push(Subject {
             cwd: rest[..sep].join(" "),
             cmd: rest[sep + 1..].to_vec(),
             init,
+            bare,
         });
     }
     let mut results: Vec<Vec<f64>> = vec![Vec::new(); subjects.len()];
