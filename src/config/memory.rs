@@ -25,8 +25,6 @@ pub enum MemorySource {
     Physical,
     /// Nothing could be read: a conservative 128 MiB.
     Fallback,
-    /// Lowered by the first request's `x-fc-function-memory`.
-    Header,
 }
 
 impl fmt::Display for MemorySource {
@@ -37,7 +35,6 @@ impl fmt::Display for MemorySource {
             MemorySource::Cgroup => "cgroup limit",
             MemorySource::Physical => "physical memory",
             MemorySource::Fallback => "unknown, assumed",
-            MemorySource::Header => "x-fc-function-memory",
         })
     }
 }

@@ -83,13 +83,21 @@ impl<'b> BodyState<'b> {
     /// Charges this body to `budget`: a `Content-Length` body is reserved whole now (503
     /// when it cannot be, before any handler runs), a chunked one chunk by chunk as read.
     pub fn charge(&mut self, budget: &'b BodyBudget) -> Result<(), HttpError> {
-        if let Phase::Length(n) = self.phase {
-            if !budget.reserve(n) {
+        self.budget = Some(budget);
+        match self.phase {
+            Phase::Length(n) => self.reserve(n),
+            _ => Ok(()),
+        }
+    }
+
+    /// Reserves `n` more body bytes from the budget, if this body is charged to one.
+    fn reserve(&mut self, n: u64) -> Result<(), HttpError> {
+        if let Some(b) = self.budget {
+            if !b.reserve(n) {
                 return Err(HttpError::Overloaded);
             }
-            self.held = n;
+            self.held += n;
         }
-        self.budget = Some(budget);
         Ok(())
     }
 
@@ -182,12 +190,7 @@ impl<'a, 'b, T: Transport> BodyReader<'a, 'b, T> {
                     if size > self.st.limit - self.st.decoded {
                         return Err(Fail::Http(HttpError::BodyTooLarge));
                     }
-                    if let Some(b) = self.st.budget {
-                        if !b.reserve(size) {
-                            return Err(Fail::Http(HttpError::Overloaded));
-                        }
-                        self.st.held += size;
-                    }
+                    self.st.reserve(size).map_err(Fail::Http)?;
                     self.st.phase = match size {
                         0 => Phase::Trailers(0),
                         n => Phase::ChunkData(n),

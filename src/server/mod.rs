@@ -10,10 +10,10 @@
 mod paced;
 mod pool;
 pub(crate) mod signal;
+mod worker;
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -21,16 +21,10 @@ use std::time::Duration;
 
 use crate::config::{self, Config, Memory, MemorySource};
 use crate::fc::{Dispatcher, Handler};
-use crate::http::{self, BodyBudget, ConnReader, End, Hooks, Phase, Window};
+use crate::http::BodyBudget;
 use crate::logging::StdoutMarkers;
-use paced::PacedWriter;
-use pool::{Placement, Pool, Slot};
-
-/// How long a closing connection is read and discarded so our last answer is not lost to
-/// a reset.
-const LINGER: Duration = Duration::from_millis(500);
-/// Most bytes discarded while lingering.
-const LINGER_BYTES: usize = 64 * 1024;
+use pool::{Placement, Pool};
+use worker::{worker, Adjust, Shared};
 
 /// The answer when every worker is busy with a real request.
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n\
@@ -43,26 +37,6 @@ pub struct Server {
     config: Config,
     adjust: Adjust,
     stop: Arc<AtomicBool>,
-}
-
-/// Whether the first `x-fc-function-memory` header may still lower derived limits.
-#[derive(Clone, Copy, Debug)]
-enum Adjust {
-    /// Memory was given (flag or platform variable), or nothing was derived.
-    Fixed,
-    /// Memory was probed; these derived limits follow a smaller figure from the header.
-    FromHeader { workers: bool, budget: bool },
-}
-
-/// What every worker shares.
-struct Shared<H> {
-    pool: Pool,
-    dispatcher: Dispatcher<H>,
-    budget: BodyBudget,
-    config: Config,
-    /// Still waiting for an `x-fc-function-memory` header to adjust to.
-    adjust_pending: AtomicBool,
-    adjust: Adjust,
 }
 
 /// Stops a running [`Server::serve`] from another thread, like SIGTERM does.
@@ -137,16 +111,16 @@ impl Server {
 
     /// Serves `handler` until stopped, then drains. Returns once every request in flight
     /// was answered or the grace period ran out.
-    pub fn serve<H: Handler>(self, handler: H) -> io::Result<()> {
+    pub fn serve<H: Handler>(mut self, handler: H) -> io::Result<()> {
         let markers = Arc::new(StdoutMarkers::new());
-        let shared = Arc::new(Shared {
-            pool: Pool::new(self.config.max_workers, self.config.worker_idle),
-            dispatcher: Dispatcher::new(handler, markers, self.config.strip_base_path),
-            budget: BodyBudget::new(self.config.body_budget, self.config.body_wait),
-            config: self.config.clone(),
-            adjust_pending: AtomicBool::new(matches!(self.adjust, Adjust::FromHeader { .. })),
-            adjust: self.adjust,
-        });
+        let config = std::mem::take(&mut self.config);
+        let shared = Arc::new(Shared::new(
+            Pool::new(config.max_workers, config.worker_idle),
+            Dispatcher::new(handler, markers, config.strip_base_path),
+            BodyBudget::new(config.body_budget, config.body_wait),
+            config,
+            self.adjust,
+        ));
         let pool = &shared.pool;
         let mut backoff = Duration::from_millis(5);
         while !self.stopping() {
@@ -176,11 +150,9 @@ impl Server {
         }
         signal::uninstall();
         drop(self.listener);
-        log::info!(
-            "stopping: draining requests in flight (grace {:?})",
-            self.config.grace
-        );
-        let busy = pool.drain(self.config.grace);
+        let grace = shared.config.grace;
+        log::info!("stopping: draining requests in flight (grace {grace:?})");
+        let busy = pool.drain(grace);
         if busy > 0 {
             log::warn!("grace period over with {busy} request(s) still running");
         }
@@ -195,138 +167,13 @@ impl Server {
                 let (shared2, slot2) = (shared.clone(), slot.clone());
                 let spawned = thread::Builder::new()
                     .name("fc-worker".into())
-                    .stack_size(self.config.stack_size)
+                    .stack_size(shared.config.stack_size)
                     .spawn(move || worker(&shared2, &slot2, stream));
                 if let Err(e) = spawned {
                     log::warn!("cannot start a worker thread: {e}");
                     shared.pool.spawn_failed(&slot);
                 }
             }
-        }
-    }
-}
-
-impl<H> Shared<H> {
-    /// Lowers derived limits once, to the memory the platform states on a request, when
-    /// that is less than what was probed at start.
-    fn adjust_to(&self, req: &http::Request<'_>) {
-        let Adjust::FromHeader { workers, budget } = self.adjust else {
-            return;
-        };
-        let Some(v) = req.headers.get("x-fc-function-memory") else {
-            return;
-        };
-        self.adjust_pending.store(false, Ordering::Relaxed);
-        let probed = self.config.memory.map_or(u64::MAX, |m| m.bytes);
-        let Some(bytes) = config::from_megabytes(v).filter(|&b| b < probed) else {
-            return;
-        };
-        let d = config::derive(bytes);
-        if workers {
-            self.pool.shrink_cap(d.workers);
-        }
-        if budget {
-            self.budget.shrink_to(d.body_budget);
-        }
-        log::info!(
-            "instance memory {}MiB (x-fc-function-memory): workers<={} body-budget={}",
-            bytes >> 20,
-            if workers {
-                d.workers
-            } else {
-                self.config.max_workers
-            },
-            self.budget.total()
-        );
-    }
-}
-
-/// A worker thread: serves connections until idle for too long or draining.
-fn worker<H: Handler>(shared: &Shared<H>, slot: &Arc<Slot>, first: TcpStream) {
-    let mut next = Some(first);
-    while let Some(stream) = next {
-        serve_connection(shared, slot, stream);
-        next = shared.pool.next(slot);
-    }
-    shared.pool.exit(slot);
-}
-
-struct SlotHooks<'a> {
-    slot: &'a Slot,
-    pool: &'a Pool,
-    budget: &'a BodyBudget,
-    window: &'a Window,
-}
-
-impl Hooks for SlotHooks<'_> {
-    fn phase(&mut self, phase: Phase) -> bool {
-        if phase == Phase::Active {
-            self.window.reset();
-        }
-        self.slot.enter(phase, self.pool)
-    }
-    fn draining(&self) -> bool {
-        self.pool.draining()
-    }
-    fn budget(&self) -> Option<&BodyBudget> {
-        Some(self.budget)
-    }
-}
-
-fn serve_connection<H: Handler>(shared: &Shared<H>, slot: &Slot, stream: TcpStream) {
-    let (pool, cfg) = (&shared.pool, &shared.config);
-    let _ = stream.set_nodelay(true);
-    let stream = Arc::new(stream);
-    slot.attach(stream.clone());
-    let mut reader = ConnReader::new(&*stream, cfg.limits.max_head);
-    let window = Window::new(cfg.write_timeout, cfg.limits.min_rate);
-    let mut writer = PacedWriter::new(&stream, &window);
-    let mut hooks = SlotHooks {
-        slot,
-        pool,
-        budget: &shared.budget,
-        window: &window,
-    };
-    let mut service = |req: http::Request<'_>| {
-        if shared.adjust_pending.load(Ordering::Relaxed) {
-            shared.adjust_to(&req);
-        }
-        shared.dispatcher.handle(req)
-    };
-    let end = catch_unwind(AssertUnwindSafe(|| {
-        http::serve(
-            &mut reader,
-            &mut writer,
-            &cfg.limits,
-            &mut service,
-            &mut hooks,
-        )
-    }))
-    .unwrap_or_else(|_| {
-        log::error!("connection aborted by a panic outside the handler");
-        End::Abort
-    });
-    let unread = !reader.buffered().is_empty();
-    match end {
-        End::Linger => linger(&stream, slot, pool),
-        End::Done if unread => linger(&stream, slot, pool),
-        End::Done | End::Abort => {}
-    }
-}
-
-/// Half-closes and discards input briefly, so the peer reads our last answer instead of a
-/// reset. The connection counts as expendable meanwhile.
-fn linger(stream: &TcpStream, slot: &Slot, pool: &Pool) {
-    slot.enter(Phase::Head, pool);
-    let _ = stream.shutdown(Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(LINGER));
-    let mut buf = [0u8; 4096];
-    let mut total = 0;
-    let mut s = stream;
-    while total < LINGER_BYTES {
-        match s.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => total += n,
         }
     }
 }
