@@ -91,6 +91,13 @@ pub use fc::{Context, Credentials, Handler, HandlerError, Secret};
 pub use http::{Headers, Limits, Request, RequestBody, Response, ResponseBody};
 pub use server::{Server, ShutdownHandle};
 
+/// Stop signals for programs that run next to or around a function (the `fc-local` tool):
+/// route SIGTERM/SIGINT to a listener's accept loop, ask whether one arrived, send SIGTERM.
+/// The same hook [`Server::handle_signals`] installs.
+pub mod signals {
+    pub use crate::server::signal::{install, stop_requested, terminate};
+}
+
 /// Runs `handler` as the process's function: reads flags and environment, binds and listens
 /// first, then installs the logger and the SIGTERM hook, prints the start-up line and FC's
 /// `inited` marker, and serves until SIGTERM/SIGINT. Exits the process: 0 after a graceful

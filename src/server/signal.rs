@@ -1,5 +1,8 @@
 //! The SIGTERM/SIGINT hook, and the only module with `unsafe` code.
 //!
+//! It also sends SIGTERM to another process ([`terminate`]), for tools that supervise a
+//! function process.
+//!
 //! The handler does two async-signal-safe things: it sets a flag and calls `shutdown(2)` on
 //! the listening socket, which on Linux wakes a thread blocked in `accept` (it returns
 //! `EINVAL`) and refuses new connections. No thread, pipe or polling is needed, so the hook
@@ -17,6 +20,7 @@ extern "C" {
     fn signal(signum: i32, handler: usize) -> usize;
     fn shutdown(fd: i32, how: i32) -> i32;
     fn __errno_location() -> *mut i32;
+    fn kill(pid: i32, sig: i32) -> i32;
 }
 
 const SIGINT: i32 = 2;
@@ -68,6 +72,22 @@ pub fn uninstall() {
 /// True once SIGTERM or SIGINT arrived.
 pub fn stop_requested() -> bool {
     STOPPED.load(Ordering::SeqCst)
+}
+
+/// Sends SIGTERM to process `pid`: the platform's stop request, for tools that supervise a
+/// function process (`fc-local`). Refuses pids that `kill(2)` would read as a group.
+pub fn terminate(pid: u32) -> std::io::Result<()> {
+    let pid = i32::try_from(pid)
+        .ok()
+        .filter(|&p| p > 0)
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "bad pid"))?;
+    // SAFETY: `kill` takes plain integers and has no memory effects; a positive pid names
+    // one process, never a process group.
+    if unsafe { kill(pid, SIGTERM) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 /// Wakes a thread blocked in `accept` on `listener` and stops it accepting (the same

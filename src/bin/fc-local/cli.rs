@@ -1,0 +1,397 @@
+//! The command line: subcommand, flags, and the function's FC settings.
+//!
+//! Parsing only: nothing here starts processes or opens sockets. Credentials are kept out of
+//! every `Debug` and message.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::util::parse_duration;
+
+/// What to run.
+pub enum Command {
+    Help,
+    Version,
+    Invoke(Opts),
+    Serve(Opts),
+    Selftest(Opts),
+}
+
+/// How the function is reached.
+pub enum Start {
+    /// Run `DIR/bootstrap` by absolute path, working directory `DIR`.
+    Code(PathBuf),
+    /// Run this command (after `--`), in the current directory.
+    Command(Vec<String>),
+    /// Talk to a server already listening on `--port`.
+    Attach,
+}
+
+/// The function role's STS credentials; passed only when given, never printed.
+#[derive(Clone, Default)]
+pub struct Credentials {
+    pub id: String,
+    pub secret: String,
+    pub token: String,
+}
+
+/// The function's configuration, as FC would hold it.
+#[derive(Clone)]
+pub struct Function {
+    pub name: String,
+    pub handler: String,
+    pub memory_mb: u32,
+    pub timeout: Duration,
+    pub region: String,
+    pub account_id: String,
+    pub service: String,
+    pub qualifier: String,
+    pub initializer: bool,
+    pub init_timeout: Duration,
+    pub credentials: Option<Credentials>,
+    pub env: Vec<(String, String)>,
+}
+
+/// Every option of every subcommand (each subcommand reads the ones it documents).
+pub struct Opts {
+    pub start: Start,
+    pub port: u16,
+    pub function: Function,
+    pub start_timeout: Duration,
+    pub verbose: bool,
+    pub event: Option<String>,
+    pub repeat: u32,
+    pub listen: String,
+    pub fc2_prefix: bool,
+    pub idle: Duration,
+    pub grace: Duration,
+}
+
+pub const HELP: &str = "\
+fc-local: run a custom runtime the way Alibaba Cloud Function Compute does.
+
+USAGE
+  fc-local invoke   [OPTIONS] [--event EVENT] [-- COMMAND...]
+  fc-local serve    [OPTIONS] [--listen ADDR] [-- COMMAND...]
+  fc-local selftest [OPTIONS] [--idle DUR] [-- COMMAND...]
+
+THE FUNCTION
+  --code DIR         run DIR/bootstrap by absolute path in DIR (default: .)
+  -- COMMAND...      run this command instead (in the current directory)
+  --port P           port the function listens on: FC_CUSTOM_LISTEN_PORT (default 9000;
+                     0 = a free one). With neither --code nor a command, --port means
+                     a server that is already running on 127.0.0.1:P.
+  --name NAME        FC_FUNCTION_NAME (default: the code directory's name)
+  --handler H        FC_FUNCTION_HANDLER (default index.handler)
+  --memory MB        FC_FUNCTION_MEMORY_SIZE (default 512)
+  --timeout DUR      function timeout (default 60s)
+  --region R         FC_REGION (default cn-hangzhou)
+  --account-id ID    FC_ACCOUNT_ID (default 1234567890123456)
+  --service S        FC 2.0 service name (default fc-local)
+  --initializer      call POST /initialize once before the first call
+  --initialization-timeout DUR   (default 30s)
+  --access-key-id ID / --access-key-secret S / --security-token T
+                     role credentials for the function (none unless given)
+  --env K=V          one more environment variable (repeatable)
+  --start-timeout DUR  start window for the TCP health check (default 120s)
+  -v, --verbose      show the function's output as it happens
+
+INVOKE
+  --event EVENT      '-' reads stdin; the path of a file reads the file; anything else is
+                     the event itself (default: empty)
+  --repeat N         N invocations on the same (warm) instance (default 1)
+
+SERVE
+  --listen ADDR      the gateway's address (default 127.0.0.1:8000)
+  --fc2-prefix       also serve under /2016-08-15/proxy/<service>/<function>
+
+SELFTEST
+  --idle DUR         keep-alive idle wait (default 20s; FC's real rule is 15m)
+
+STOPPING
+  --grace DUR        after SIGTERM, how long the function may take to exit before
+                     SIGKILL (default 10s)
+
+Exit status: invoke 1 on a failed invocation; selftest 1 on any FAIL; 2 on bad usage.
+";
+
+/// Flags that take a value.
+const VALUED: &[&str] = &[
+    "code",
+    "port",
+    "name",
+    "handler",
+    "memory",
+    "timeout",
+    "region",
+    "account-id",
+    "service",
+    "initialization-timeout",
+    "access-key-id",
+    "access-key-secret",
+    "security-token",
+    "env",
+    "start-timeout",
+    "event",
+    "repeat",
+    "listen",
+    "idle",
+    "grace",
+];
+
+/// Flags that apply only to one subcommand.
+const ONLY: &[(&str, &str)] = &[
+    ("event", "invoke"),
+    ("repeat", "invoke"),
+    ("listen", "serve"),
+    ("fc2-prefix", "serve"),
+    ("idle", "selftest"),
+];
+
+/// Parses `args` (without the program name).
+pub fn parse(args: &[String]) -> Result<Command, String> {
+    let Some(sub) = args.first() else {
+        return Ok(Command::Help);
+    };
+    match sub.as_str() {
+        "-h" | "--help" | "help" => return Ok(Command::Help),
+        "-V" | "--version" => return Ok(Command::Version),
+        "invoke" | "serve" | "selftest" => {}
+        other => return Err(format!("unknown subcommand '{other}'")),
+    }
+    let mut o = Opts {
+        start: Start::Code(PathBuf::from(".")),
+        port: 9000,
+        function: Function {
+            name: String::new(),
+            handler: "index.handler".into(),
+            memory_mb: 512,
+            timeout: Duration::from_secs(60),
+            region: "cn-hangzhou".into(),
+            account_id: "1234567890123456".into(),
+            service: "fc-local".into(),
+            qualifier: "LATEST".into(),
+            initializer: false,
+            init_timeout: Duration::from_secs(30),
+            credentials: None,
+            env: Vec::new(),
+        },
+        start_timeout: Duration::from_secs(120),
+        verbose: false,
+        event: None,
+        repeat: 1,
+        listen: "127.0.0.1:8000".into(),
+        fc2_prefix: false,
+        idle: Duration::from_secs(20),
+        grace: Duration::from_secs(10),
+    };
+    let (mut code, mut port_given, mut command) = (None, false, None);
+    let mut i = 1;
+    while i < args.len() {
+        let arg = &args[i];
+        i += 1;
+        if arg == "--" {
+            command = Some(args[i..].to_vec());
+            break;
+        }
+        if arg == "-h" || arg == "--help" {
+            return Ok(Command::Help);
+        }
+        let flag = match arg.as_str() {
+            "-v" => "--verbose",
+            a => a,
+        };
+        let Some(body) = flag.strip_prefix("--") else {
+            return Err(format!(
+                "unexpected argument '{arg}' (a command goes after --)"
+            ));
+        };
+        let (name, inline) = match body.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (body, None),
+        };
+        if let Some((_, only)) = ONLY.iter().find(|(f, _)| *f == name) {
+            if only != sub {
+                return Err(format!("--{name} is a '{only}' option"));
+            }
+        }
+        let value = if VALUED.contains(&name) {
+            match inline {
+                Some(v) => v,
+                None => {
+                    let v = args.get(i).ok_or(format!("--{name} needs a value"))?;
+                    i += 1;
+                    v.clone()
+                }
+            }
+        } else if inline.is_some() {
+            return Err(format!("--{name} takes no value"));
+        } else {
+            String::new()
+        };
+        set(&mut o, name, value, &mut code, &mut port_given)?;
+    }
+    o.start = match (command, code) {
+        (Some(c), _) if c.is_empty() => return Err("nothing after --".into()),
+        (Some(_), Some(_)) => return Err("give --code or a command, not both".into()),
+        (Some(c), None) => Start::Command(c),
+        (None, Some(dir)) => Start::Code(dir),
+        (None, None) if port_given => Start::Attach,
+        (None, None) => Start::Code(PathBuf::from(".")),
+    };
+    if o.function.name.is_empty() {
+        o.function.name = default_name(&o.start);
+    }
+    Ok(match sub.as_str() {
+        "invoke" => Command::Invoke(o),
+        "serve" => Command::Serve(o),
+        _ => Command::Selftest(o),
+    })
+}
+
+fn set(
+    o: &mut Opts,
+    name: &str,
+    v: String,
+    code: &mut Option<PathBuf>,
+    port_given: &mut bool,
+) -> Result<(), String> {
+    let dur = |v: &str| parse_duration(v).ok_or(format!("--{name}: '{v}' is not a duration"));
+    let f = &mut o.function;
+    match name {
+        "code" => *code = Some(PathBuf::from(v)),
+        "port" => {
+            o.port = v
+                .parse()
+                .map_err(|_| format!("--port: '{v}' is not a port"))?;
+            *port_given = true;
+        }
+        "name" => f.name = v,
+        "handler" => f.handler = v,
+        "memory" => {
+            f.memory_mb = v
+                .parse()
+                .ok()
+                .filter(|&m| m > 0)
+                .ok_or(format!("--memory: '{v}' is not a size in MB"))?
+        }
+        "timeout" => f.timeout = dur(&v)?,
+        "region" => f.region = v,
+        "account-id" => f.account_id = v,
+        "service" => f.service = v,
+        "initializer" => f.initializer = true,
+        "initialization-timeout" => f.init_timeout = dur(&v)?,
+        "access-key-id" => f.credentials.get_or_insert_with(Default::default).id = v,
+        "access-key-secret" => f.credentials.get_or_insert_with(Default::default).secret = v,
+        "security-token" => f.credentials.get_or_insert_with(Default::default).token = v,
+        "env" => {
+            let (k, val) = v
+                .split_once('=')
+                .filter(|(k, _)| !k.is_empty())
+                .ok_or("--env wants KEY=VALUE")?;
+            f.env.push((k.into(), val.into()));
+        }
+        "start-timeout" => o.start_timeout = dur(&v)?,
+        "verbose" => o.verbose = true,
+        "event" => o.event = Some(v),
+        "repeat" => {
+            o.repeat = v
+                .parse()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or(format!("--repeat: '{v}' is not a positive count"))?
+        }
+        "listen" => o.listen = v,
+        "fc2-prefix" => o.fc2_prefix = true,
+        "idle" => o.idle = dur(&v)?,
+        "grace" => o.grace = dur(&v)?,
+        _ => return Err(format!("unknown option --{name}")),
+    }
+    Ok(())
+}
+
+/// The code directory's name, as a deployment tool would name the function.
+fn default_name(start: &Start) -> String {
+    let dir = match start {
+        Start::Code(d) => std::fs::canonicalize(d).ok(),
+        _ => std::env::current_dir().ok(),
+    };
+    dir.and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "fc-local".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn start_selection_table() {
+        // (command line, expected start: "code:DIR" | "cmd:ARGV0" | "attach")
+        let cases = [
+            ("invoke", "code:."),
+            ("invoke --code fn", "code:fn"),
+            ("invoke -- ./srv -x", "cmd:./srv"),
+            ("selftest --port 9100", "attach"),
+            ("selftest --port 9100 -- ./srv", "cmd:./srv"),
+            ("serve --port=0 --code d", "code:d"),
+        ];
+        for (line, want) in cases {
+            let Ok(Command::Invoke(o) | Command::Serve(o) | Command::Selftest(o)) =
+                parse(&args(line))
+            else {
+                panic!("{line}: not parsed");
+            };
+            let got = match o.start {
+                Start::Code(d) => format!("code:{}", d.display()),
+                Start::Command(c) => format!("cmd:{}", c[0]),
+                Start::Attach => "attach".into(),
+            };
+            assert_eq!(got, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn refusals_table() {
+        let cases = [
+            ("launch", "unknown subcommand"),
+            ("invoke --idle 5s", "'selftest' option"),
+            ("serve --event x", "'invoke' option"),
+            ("invoke --port", "needs a value"),
+            ("invoke --port x", "not a port"),
+            ("invoke --timeout 5d", "not a duration"),
+            ("invoke --repeat 0", "positive count"),
+            ("invoke --code a -- b", "not both"),
+            ("invoke --", "nothing after --"),
+            ("invoke stray", "unexpected argument"),
+            ("invoke --fc2-prefix", "'serve' option"),
+            ("invoke --bogus", "unknown option"),
+            ("invoke --initializer=1", "takes no value"),
+            ("invoke --env noequals", "KEY=VALUE"),
+        ];
+        for (line, want) in cases {
+            match parse(&args(line)) {
+                Err(e) => assert!(e.contains(want), "{line}: {e}"),
+                Ok(_) => panic!("{line}: accepted"),
+            }
+        }
+    }
+
+    #[test]
+    fn values_reach_the_function() {
+        let Ok(Command::Invoke(o)) = parse(&args(
+            "invoke --name f --memory 128 --timeout 3s --env A=b=c --repeat 3 --port 0 -- x",
+        )) else {
+            panic!()
+        };
+        assert_eq!(o.function.name, "f");
+        assert_eq!(o.function.memory_mb, 128);
+        assert_eq!(o.function.timeout, Duration::from_secs(3));
+        assert_eq!(o.function.env, vec![("A".into(), "b=c".into())]);
+        assert_eq!((o.repeat, o.port), (3, 0));
+    }
+}

@@ -1,0 +1,423 @@
+//! `fc-local serve`: an HTTP-trigger gateway in front of one instance, with FC's rules:
+//! request limits answered `400 InvalidArgument`, client `x-fc-*`/`connection`/`keep-alive`
+//! dropped, the `x-fc-*` set added with `x-fc-control-path: /http-invoke`, reserved response
+//! headers stripped, `X-Fc-Request-Id` and `X-Fc-Log-Result` (for `X-Fc-Log-Type: Tail`)
+//! added, the function timeout enforced, connections to the function kept alive.
+//!
+//! The inbound side is the library's own connection loop (`http::serve`); this module adds
+//! threads, the forwarding and the stop sequence (drain, `GET /pre-stop`, SIGTERM, grace,
+//! SIGKILL). It does not restart an instance that died; calls then get FC's 502.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use fc_runtime::http::{self, ConnReader, End, Hooks, Limits, Phase, Request, Response};
+
+use crate::cli::{Function, Opts};
+use crate::client::{Pool, Reply, ReplyError};
+use crate::instance::Instance;
+use crate::logs::{last_bytes, LogBook};
+use crate::platform::{error_json, fc_headers, reserved_request_header, reserved_response_header};
+use crate::util::{base64, human, request_id};
+
+/// FC's gateway limits.
+pub const MAX_HEADERS: usize = 8 * 1024;
+pub const MAX_PATH: usize = 4 * 1024;
+pub const MAX_BODY: u64 = 32 << 20;
+/// Bytes of log lines returned for `X-Fc-Log-Type: Tail`.
+const LOG_TAIL: usize = 4 * 1024;
+/// Largest answer read back from the function.
+const MAX_ANSWER: u64 = 64 << 20;
+
+struct Tracked {
+    stream: TcpStream,
+    phase: AtomicU8,
+}
+
+struct Gateway {
+    function: Function,
+    prefix: Option<String>,
+    pool: Pool,
+    logs: Arc<LogBook>,
+    inst: Mutex<Instance>,
+    stopping: AtomicBool,
+    conns: Mutex<HashMap<u64, Arc<Tracked>>>,
+    next: AtomicU64,
+}
+
+pub fn run(o: Opts) -> i32 {
+    let listener = match TcpListener::bind(&o.listen) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("fc-local: cannot listen on {}: {e}", o.listen);
+            return 1;
+        }
+    };
+    let inst = match Instance::launch(&o, true, true) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    if let Some(s) = inst.spawned {
+        eprintln!(
+            "fc-local: {} listening on port {} after {}",
+            inst.command,
+            inst.port,
+            human(inst.listening - s)
+        );
+    }
+    if let Err(e) = loopback_only(&inst) {
+        eprintln!("{e}");
+        return 1;
+    }
+    if o.function.initializer {
+        if let Err(e) = inst.initialize(&o) {
+            eprintln!("{e}");
+            return 1;
+        }
+    }
+    if let Err(e) = fc_runtime::signals::install(&listener) {
+        eprintln!("fc-local: cannot install the SIGTERM hook: {e}");
+    }
+    let prefix = o.fc2_prefix.then(|| {
+        format!(
+            "/2016-08-15/proxy/{}/{}",
+            o.function.service, o.function.name
+        )
+    });
+    let addr = listener
+        .local_addr()
+        .map_or(o.listen.clone(), |a| a.to_string());
+    eprintln!(
+        "fc-local: HTTP trigger on http://{addr}{} -> function on port {} (Ctrl-C stops)",
+        prefix.as_deref().unwrap_or("/"),
+        inst.port
+    );
+    let gw = Arc::new(Gateway {
+        function: o.function.clone(),
+        prefix,
+        pool: Pool::new(inst.addr(), 64),
+        logs: inst.logs.clone(),
+        inst: Mutex::new(inst),
+        stopping: AtomicBool::new(false),
+        conns: Mutex::new(HashMap::new()),
+        next: AtomicU64::new(0),
+    });
+    let mut threads = Vec::new();
+    for s in listener.incoming() {
+        if fc_runtime::signals::stop_requested() {
+            break;
+        }
+        let Ok(s) = s else {
+            std::thread::sleep(Duration::from_millis(5));
+            continue;
+        };
+        threads.retain(|t: &std::thread::JoinHandle<()>| !t.is_finished());
+        let gw = gw.clone();
+        threads.push(std::thread::spawn(move || serve_conn(&gw, s)));
+    }
+    eprintln!("fc-local: stopping: finishing calls in flight");
+    gw.stopping.store(true, Ordering::SeqCst);
+    for t in gw.conns.lock().unwrap().values() {
+        if t.phase.load(Ordering::SeqCst) != Phase::Active as u8 {
+            let _ = t.stream.shutdown(Shutdown::Both);
+        }
+    }
+    for t in threads {
+        let _ = t.join();
+    }
+    gw.pool.clear();
+    let mut inst = gw.inst.lock().unwrap();
+    if inst.started() {
+        let rid = request_id();
+        let r = gw.forward("GET", "/pre-stop", Vec::new(), &[], &rid, "/pre-stop");
+        match r {
+            Ok(r) => eprintln!("fc-local: GET /pre-stop -> {}", r.status),
+            Err(e) => eprintln!("fc-local: GET /pre-stop failed: {e}"),
+        }
+    }
+    eprintln!("fc-local: function {}", inst.stop(o.grace).describe());
+    0
+}
+
+/// FC cannot reach a server that listens on loopback only: say so now, in FC's words.
+pub fn loopback_only(inst: &Instance) -> Result<(), String> {
+    use crate::procfs::{listeners, Bind};
+    let binds = listeners(inst.port);
+    if binds.is_empty() || binds.iter().any(|b| !matches!(b, Bind::Loopback(_))) {
+        return Ok(());
+    }
+    Err(format!(
+        "Function instance health check failed on port {} in 120 seconds.\n\
+         hint: the server listens on {binds:?} only; FC connects from outside the instance: listen on 0.0.0.0",
+        inst.port
+    ))
+}
+
+fn serve_conn(gw: &Arc<Gateway>, stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let Ok(clone) = stream.try_clone() else {
+        return;
+    };
+    let id = gw.next.fetch_add(1, Ordering::Relaxed);
+    let tracked = Arc::new(Tracked {
+        stream: clone,
+        phase: AtomicU8::new(Phase::Idle as u8),
+    });
+    gw.conns.lock().unwrap().insert(id, tracked.clone());
+    let limits = Limits {
+        max_head: 64 << 10,
+        max_target: 64 << 10,
+        max_body: u64::MAX >> 1,
+        ..Limits::default()
+    };
+    let mut rd = ConnReader::new(&stream, 80 << 10);
+    let mut hooks = ConnHooks { gw, t: &tracked };
+    let mut svc = |req: Request<'_>| gw.handle(req);
+    let end = http::serve(&mut rd, &mut &stream, &limits, &mut svc, &mut hooks);
+    gw.conns.lock().unwrap().remove(&id);
+    if end == End::Linger {
+        let _ = stream.shutdown(Shutdown::Write);
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+        let mut sink = [0u8; 4096];
+        while matches!((&stream).read(&mut sink), Ok(n) if n > 0) {}
+    }
+}
+
+struct ConnHooks<'a> {
+    gw: &'a Gateway,
+    t: &'a Tracked,
+}
+
+impl Hooks for ConnHooks<'_> {
+    fn phase(&mut self, phase: Phase) -> bool {
+        self.t.phase.store(phase as u8, Ordering::SeqCst);
+        phase == Phase::Active || !self.gw.stopping.load(Ordering::SeqCst)
+    }
+    fn draining(&self) -> bool {
+        self.gw.stopping.load(Ordering::SeqCst)
+    }
+}
+
+impl Gateway {
+    fn handle(&self, mut req: Request<'_>) -> Response {
+        let rid = request_id();
+        let t0 = Instant::now();
+        let target = if req.query.is_empty() {
+            req.path.clone()
+        } else {
+            format!("{}?{}", req.path, req.query)
+        };
+        let resp = match self.check_and_read(&mut req, &target) {
+            Err(msg) => fc_error(400, "InvalidArgument", &msg, &rid),
+            Ok(body) => self.pass(&req, &target, body, &rid),
+        };
+        eprintln!(
+            "fc-local: {rid} {} {} -> {} in {}",
+            req.method,
+            shorten(&target),
+            resp.status,
+            human(t0.elapsed())
+        );
+        resp.with_header("X-Fc-Request-Id", &rid)
+    }
+
+    /// FC's request limits; the body, read whole.
+    fn check_and_read(&self, req: &mut Request<'_>, target: &str) -> Result<Vec<u8>, String> {
+        let header_bytes: usize = req.headers.iter().map(|(n, v)| n.len() + v.len()).sum();
+        if header_bytes > MAX_HEADERS {
+            return Err(format!(
+                "request headers are {header_bytes} bytes, more than the 8 KB limit"
+            ));
+        }
+        if target.len() > MAX_PATH {
+            return Err(format!(
+                "path and query are {} bytes, more than the 4 KB limit",
+                target.len()
+            ));
+        }
+        if req.body.len_hint().is_some_and(|n| n > MAX_BODY) {
+            return Err("request body is larger than the 32 MB limit".into());
+        }
+        let mut body = Vec::new();
+        (&mut req.body)
+            .take(MAX_BODY + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| format!("cannot read the request body: {e}"))?;
+        if body.len() as u64 > MAX_BODY {
+            return Err("request body is larger than the 32 MB limit".into());
+        }
+        Ok(body)
+    }
+
+    /// Forwards an admitted request and shapes the function's answer.
+    fn pass(&self, req: &Request<'_>, target: &str, body: Vec<u8>, rid: &str) -> Response {
+        if let Some(resp) = self.prefix_mismatch(&req.path, rid) {
+            return resp;
+        }
+        let mut headers: Vec<(String, Vec<u8>)> = req
+            .headers
+            .iter()
+            .filter(|(n, _)| {
+                !reserved_request_header(n)
+                    && !n.eq_ignore_ascii_case("content-length")
+                    && !n.eq_ignore_ascii_case("transfer-encoding")
+                    && !n.eq_ignore_ascii_case("expect")
+            })
+            .map(|(n, v)| (n.to_string(), v.to_vec()))
+            .collect();
+        if let Some(p) = self.prefix.as_deref().filter(|p| req.path.starts_with(*p)) {
+            headers.push(("x-fc-base-path".into(), p.as_bytes().to_vec()));
+        }
+        let tail = req
+            .headers
+            .get("x-fc-log-type")
+            .is_some_and(|v| v.eq_ignore_ascii_case("tail"));
+        let from = self.logs.next_seq();
+        let reply = self.forward(&req.method, target, headers, &body, rid, "/http-invoke");
+        let mut resp = match reply {
+            Err(e) => self.failure(e, rid),
+            Ok(r) if r.header_bytes() > MAX_HEADERS => fc_error(
+                502,
+                "BadResponse",
+                &format!(
+                    "response headers are {} bytes, more than the 8 KB limit",
+                    r.header_bytes()
+                ),
+                rid,
+            ),
+            Ok(r) => {
+                let mut resp = Response::new(r.status).with_body(r.body);
+                for (n, v) in &r.headers {
+                    if !reserved_response_header(n, v) {
+                        resp.headers.append(n, v);
+                    }
+                }
+                resp
+            }
+        };
+        if tail {
+            let lines = self
+                .logs
+                .for_request("Invoke", rid, from, self.logs.next_seq());
+            resp = resp.with_header("X-Fc-Log-Result", base64(&last_bytes(&lines, LOG_TAIL)));
+        }
+        resp
+    }
+
+    /// Under `--fc2-prefix`, a path in FC 2.0's proxy space naming another function.
+    fn prefix_mismatch(&self, path: &str, rid: &str) -> Option<Response> {
+        let p = self.prefix.as_deref()?;
+        let under =
+            path.starts_with(p) && matches!(path.as_bytes().get(p.len()), None | Some(b'/'));
+        (path.starts_with("/2016-08-15/proxy/") && !under).then(|| {
+            fc_error(
+                404,
+                "FunctionNotFound",
+                &format!("no function at {path}; this gateway serves {p}"),
+                rid,
+            )
+        })
+    }
+
+    /// One call on a kept connection; once more on a new one if the kept one had been
+    /// closed by the function while idle (FC expects it to stay open for 15 minutes).
+    fn forward(
+        &self,
+        method: &str,
+        target: &str,
+        mut headers: Vec<(String, Vec<u8>)>,
+        body: &[u8],
+        rid: &str,
+        control_path: &str,
+    ) -> Result<Reply, ReplyError> {
+        headers.extend(
+            fc_headers(&self.function, rid, control_path)
+                .into_iter()
+                .map(|(n, v)| (n, v.into_bytes())),
+        );
+        let deadline = Instant::now() + self.function.timeout;
+        for attempt in 0..2 {
+            let mut c = self
+                .pool
+                .get(Duration::from_secs(5))
+                .map_err(|_| ReplyError::Closed)?;
+            let idle = c.idle_since.elapsed();
+            let reused = c.used > 0;
+            let r = c
+                .send(method, target, &headers, body)
+                .map_err(|_| ReplyError::Closed)
+                .and_then(|()| c.read_reply(method == "HEAD", deadline, MAX_ANSWER));
+            match r {
+                Ok(reply) => {
+                    if reply.keep_alive && !self.stopping.load(Ordering::SeqCst) {
+                        self.pool.put(c);
+                    }
+                    return Ok(reply);
+                }
+                Err(ReplyError::Closed) if reused && attempt == 0 => {
+                    eprintln!(
+                        "fc-local: warning: the function closed a keep-alive connection idle for {}; FC keeps them up to 15 minutes and fails calls the server closed first",
+                        human(idle)
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(ReplyError::Closed)
+    }
+
+    fn failure(&self, e: ReplyError, rid: &str) -> Response {
+        let exited = self.inst.lock().unwrap().exit_status();
+        match (e, exited) {
+            (_, Some(status)) => fc_error(
+                502,
+                "FunctionNotStarted",
+                &format!("Process exited unexpectedly before completing request ({status})"),
+                rid,
+            ),
+            (ReplyError::Timeout, None) => fc_error(
+                502,
+                "FunctionTimeout",
+                &format!(
+                    "Function timed out after {} seconds",
+                    self.function.timeout.as_secs()
+                ),
+                rid,
+            ),
+            (ReplyError::HeadTooLarge, None) => fc_error(
+                502,
+                "BadResponse",
+                "response headers are larger than the 8 KB limit",
+                rid,
+            ),
+            (e, None) => fc_error(
+                502,
+                "BadResponse",
+                &format!("bad answer from the function: {e}"),
+                rid,
+            ),
+        }
+    }
+}
+
+fn fc_error(status: u16, code: &str, msg: &str, rid: &str) -> Response {
+    Response::json(status, error_json(code, msg, rid))
+}
+
+fn shorten(s: &str) -> String {
+    if s.len() <= 80 {
+        return s.to_string();
+    }
+    let cut = (77..=80)
+        .rev()
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(0);
+    format!("{}...", &s[..cut])
+}

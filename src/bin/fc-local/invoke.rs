@@ -1,0 +1,238 @@
+//! `fc-local invoke`: one event invocation (or `--repeat N` on the same warm instance),
+//! sent exactly as FC sends it, with the result on stdout and the function's log lines,
+//! a summary and, on a cold start, the start-up timeline on stderr.
+//!
+//! Exit status 1 when the invocation failed the way FC counts failures (status ≥ 400, or
+//! `x-fc-status: 404`), or the instance could not start.
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use crate::cli::Opts;
+use crate::client::{Conn, ReplyError};
+use crate::instance::{Instance, Stop};
+use crate::platform::fc_headers;
+use crate::util::{human, request_id};
+
+/// Largest result read back (FC's synchronous response limit is 32 MB; this bounds ours).
+const MAX_RESULT: u64 = 64 << 20;
+
+pub fn run(o: Opts) -> i32 {
+    let event = match read_event(o.event.as_deref()) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("fc-local: cannot read the event: {e}");
+            return 2;
+        }
+    };
+    let mut inst = match Instance::launch(&o, false, o.verbose) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    let code = invoke_all(&o, &mut inst, &event);
+    if let Stop::Killed { grace } = inst.stop(o.grace) {
+        eprintln!(
+            "warning: the function did not exit within {} of SIGTERM (FC sends SIGTERM before it stops an instance)",
+            human(grace)
+        );
+    }
+    code
+}
+
+fn invoke_all(o: &Opts, inst: &mut Instance, event: &[u8]) -> i32 {
+    let mut err = std::io::stderr().lock();
+    if o.function.initializer {
+        let from = inst.logs.next_seq();
+        let r = inst.initialize(o);
+        print_lines(
+            &mut err,
+            o,
+            &inst
+                .logs
+                .range(from, inst.logs.next_seq())
+                .into_iter()
+                .map(|l| l.text)
+                .collect::<Vec<_>>(),
+        );
+        match r {
+            Ok(d) => {
+                let _ = writeln!(err, "Initializer: {}", human(d));
+            }
+            Err(e) => {
+                let _ = writeln!(err, "{e}");
+                return 1;
+            }
+        }
+    }
+    let mut conn: Option<Conn> = None;
+    let mut durations = Vec::new();
+    for i in 0..o.repeat {
+        let cold = i == 0 && inst.started();
+        let rid = request_id();
+        let from = inst.logs.next_seq();
+        if cold {
+            // Start-up output (everything before the first call).
+            let boot: Vec<String> = inst
+                .logs
+                .range(0, from)
+                .into_iter()
+                .map(|l| l.text)
+                .collect();
+            print_lines(&mut err, o, &boot);
+        }
+        let t0 = Instant::now();
+        let result = call(o, inst, &mut conn, &rid, event, t0);
+        let done = Instant::now();
+        let lines = inst
+            .logs
+            .for_request("Invoke", &rid, from, inst.logs.next_seq());
+        print_lines(&mut err, o, &lines);
+        let reply = match result {
+            Ok(r) => r,
+            Err(ReplyError::Timeout) => {
+                let _ = writeln!(
+                    err,
+                    "UnhandledInvocationError: Function timed out after {} seconds (RequestId: {rid})",
+                    o.function.timeout.as_secs()
+                );
+                return 1;
+            }
+            Err(e) => {
+                let exited = inst
+                    .exit_status()
+                    .map(|s| format!(" (instance {s})"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    err,
+                    "UnhandledInvocationError: Process exited unexpectedly before completing request{exited}: {e} (RequestId: {rid})"
+                );
+                return 1;
+            }
+        };
+        let took = done - t0;
+        durations.push(took);
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(&reply.body);
+        if o.repeat > 1 && !reply.body.ends_with(b"\n") {
+            let _ = out.write_all(b"\n");
+        }
+        let _ = out.flush();
+        let rss = inst
+            .max_rss_kib()
+            .map_or("-".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+        let kind = if cold { "cold" } else { "warm" };
+        let _ = writeln!(
+            err,
+            "RequestId: {rid}  Status: {}  Duration: {}  Max RSS: {rss}  ({kind})",
+            reply.status,
+            human(took)
+        );
+        if cold {
+            if let Some(spawned) = inst.spawned {
+                let _ = writeln!(
+                    err,
+                    "Cold start: spawn → listening {} → first byte {} → done {}",
+                    human(inst.listening - spawned),
+                    human(reply.first_byte - spawned),
+                    human(done - spawned)
+                );
+            }
+        }
+        if reply.status >= 400 || reply.header("x-fc-status") == Some("404") {
+            let _ = writeln!(
+                err,
+                "UnhandledInvocationError (status {}, x-fc-status {}): {}",
+                reply.status,
+                reply.header("x-fc-status").unwrap_or("-"),
+                String::from_utf8_lossy(&reply.body)
+            );
+            return 1;
+        }
+    }
+    if durations.len() > 1 {
+        let mut warm: Vec<Duration> = durations[1..].to_vec();
+        warm.sort();
+        let _ = writeln!(
+            err,
+            "{} calls: first {}, then median {} (min {}, max {})",
+            durations.len(),
+            human(durations[0]),
+            human(warm[warm.len() / 2]),
+            human(warm[0]),
+            human(warm[warm.len() - 1])
+        );
+    }
+    0
+}
+
+/// One `POST /invoke` on the kept connection (a new one when it is gone or went stale).
+fn call(
+    o: &Opts,
+    inst: &Instance,
+    conn: &mut Option<Conn>,
+    rid: &str,
+    event: &[u8],
+    t0: Instant,
+) -> Result<crate::client::Reply, ReplyError> {
+    let mut headers: Vec<(String, Vec<u8>)> =
+        vec![("Content-Type".into(), b"application/octet-stream".to_vec())];
+    headers.extend(
+        fc_headers(&o.function, rid, "/invoke")
+            .into_iter()
+            .map(|(n, v)| (n, v.into_bytes())),
+    );
+    let deadline = t0 + o.function.timeout;
+    for attempt in 0..2 {
+        let mut c = match conn.take() {
+            Some(c) => c,
+            None => Conn::connect(inst.addr(), Duration::from_secs(5))
+                .map_err(|_| ReplyError::Closed)?,
+        };
+        let reused = c.used > 0;
+        let r = c
+            .send("POST", "/invoke", &headers, event)
+            .map_err(|_| ReplyError::Closed)
+            .and_then(|()| c.read_reply(false, deadline, MAX_RESULT));
+        match r {
+            Ok(reply) => {
+                if reply.keep_alive {
+                    *conn = Some(c);
+                }
+                return Ok(reply);
+            }
+            // A kept connection the function closed while idle: once more on a new one.
+            Err(ReplyError::Closed) if reused && attempt == 0 => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(ReplyError::Closed)
+}
+
+fn print_lines(err: &mut impl Write, o: &Opts, lines: &[String]) {
+    if o.verbose {
+        return; // already echoed as they came
+    }
+    for l in lines {
+        let _ = writeln!(err, "{l}");
+    }
+}
+
+/// `-`: stdin; the path of a file: its bytes; anything else: the text itself.
+fn read_event(spec: Option<&str>) -> std::io::Result<Vec<u8>> {
+    match spec {
+        None => Ok(Vec::new()),
+        Some("-") => {
+            let mut v = Vec::new();
+            std::io::stdin()
+                .lock()
+                .take(MAX_RESULT)
+                .read_to_end(&mut v)?;
+            Ok(v)
+        }
+        Some(s) if std::path::Path::new(s).is_file() => std::fs::read(s),
+        Some(s) => Ok(s.as_bytes().to_vec()),
+    }
+}

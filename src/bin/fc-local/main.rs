@@ -1,0 +1,42 @@
+//! `fc-local`: run any custom runtime the way Function Compute does. `invoke` sends one
+//! event invocation, `serve` is an HTTP-trigger gateway, `selftest` checks a server against
+//! the contract. See `fc-local --help` and the README's "Local development".
+//!
+//! A separate binary: it shares only the library's HTTP layer (and its signal hook) with
+//! `fc-runtime`, whose size it does not change. Its client reads answers with
+//! `httparse::Response`; it adds no dependency.
+
+#![deny(unsafe_code)]
+
+mod cli;
+mod client;
+mod gateway;
+mod instance;
+mod invoke;
+mod logs;
+mod platform;
+mod procfs;
+mod selftest;
+mod util;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = match cli::parse(&args) {
+        Ok(cli::Command::Help) => {
+            print!("{}", cli::HELP);
+            0
+        }
+        Ok(cli::Command::Version) => {
+            println!("fc-local {}", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        Ok(cli::Command::Invoke(o)) => invoke::run(o),
+        Ok(cli::Command::Serve(o)) => gateway::run(o),
+        Ok(cli::Command::Selftest(o)) => selftest::run(o),
+        Err(msg) => {
+            eprintln!("fc-local: {msg} (see fc-local --help)");
+            2
+        }
+    };
+    std::process::exit(code)
+}

@@ -1,0 +1,191 @@
+//! `fc-local selftest`: the server side of FC's contract as a checklist. Each line is
+//! PASS, FAIL, WARN (FC copes, but something is off) or SKIP (cannot be judged here, e.g.
+//! output of a server we did not start), with a one-line reason. Exit 1 on any FAIL.
+//!
+//! The checks themselves live in `checks`; this module orders them, runs the long
+//! keep-alive wait beside the others, and prints.
+
+use std::time::Duration;
+
+use crate::cli::{Opts, Start};
+use crate::instance::{Instance, Stop};
+use crate::util::human;
+
+mod checks;
+
+/// A check's outcome.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Warn,
+    Skip,
+}
+
+impl Verdict {
+    fn label(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Warn => "WARN",
+            Verdict::Skip => "SKIP",
+        }
+    }
+}
+
+/// One line of the checklist.
+pub struct Check {
+    pub name: &'static str,
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+impl Check {
+    pub fn new(name: &'static str, verdict: Verdict, reason: impl Into<String>) -> Check {
+        Check {
+            name,
+            verdict,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Names of the checks, in order (the peer table's rows).
+pub const NAMES: [&str; 13] = [
+    "ready within the start window",
+    "listens on 0.0.0.0",
+    "initializer",
+    "/invoke round trip",
+    "dispatch without control path",
+    "invoke marker lines",
+    "HTTP passthrough",
+    "8 KB of headers",
+    "32 MiB body",
+    "pipelined requests in order",
+    "no reserved response headers",
+    "keep-alive after idle",
+    "SIGTERM: exit 0 within grace",
+];
+
+pub fn run(o: Opts) -> i32 {
+    let shown = match &o.start {
+        Start::Attach => format!("the server on port {}", o.port),
+        Start::Code(d) => format!("{}/bootstrap", d.display()),
+        Start::Command(c) => c.join(" "),
+    };
+    println!("fc-local selftest: {shown}");
+    let mut inst = match Instance::launch(&o, true, o.verbose) {
+        Ok(i) => i,
+        Err(e) => {
+            let first = e.lines().next().unwrap_or("").to_string();
+            print(&Check::new(NAMES[0], Verdict::Fail, first));
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    let mut all = vec![ready(&inst, &o), checks::bind(&inst)];
+    all.push(match (o.function.initializer, inst.initialize(&o)) {
+        (false, _) => Check::new(NAMES[2], Verdict::Skip, "not configured (--initializer)"),
+        (true, Ok(d)) => Check::new(
+            NAMES[2],
+            Verdict::Pass,
+            format!("POST /initialize 2xx in {}", human(d)),
+        ),
+        (true, Err(e)) => Check::new(NAMES[2], Verdict::Fail, e),
+    });
+    for c in &all {
+        print(c);
+    }
+    let idle = checks::idle_in_background(&inst, &o);
+    let mut ctx = checks::Ctx::new(&inst, &o);
+    for check in [
+        checks::invoke as fn(&mut checks::Ctx) -> Check,
+        checks::dispatch,
+        checks::markers,
+        checks::passthrough,
+        checks::big_headers,
+        checks::big_body,
+        checks::pipelining,
+    ] {
+        let c = check(&mut ctx);
+        print(&c);
+        all.push(c);
+    }
+    let c = ctx.reserved();
+    print(&c);
+    all.push(c);
+    let c = idle
+        .join()
+        .unwrap_or_else(|_| Check::new(NAMES[11], Verdict::Fail, "check crashed"));
+    print(&c);
+    all.push(c);
+    let c = sigterm(&mut inst, o.grace);
+    print(&c);
+    all.push(c);
+    let count = |v| all.iter().filter(|c| c.verdict == v).count();
+    println!(
+        "{} passed, {} failed, {} warnings, {} skipped",
+        count(Verdict::Pass),
+        count(Verdict::Fail),
+        count(Verdict::Warn),
+        count(Verdict::Skip)
+    );
+    i32::from(count(Verdict::Fail) > 0)
+}
+
+fn print(c: &Check) {
+    println!("{}  {:<30}  {}", c.verdict.label(), c.name, c.reason);
+}
+
+fn ready(inst: &Instance, o: &Opts) -> Check {
+    let Some(spawned) = inst.spawned else {
+        return Check::new(
+            NAMES[0],
+            Verdict::Skip,
+            "already running: start time not seen",
+        );
+    };
+    let t = inst.listening - spawned;
+    let window = o.start_timeout.as_secs();
+    if t > Duration::from_secs(5) {
+        Check::new(
+            NAMES[0],
+            Verdict::Warn,
+            format!(
+                "listening after {} (window {window} s): every cold start waits for this",
+                human(t)
+            ),
+        )
+    } else {
+        Check::new(
+            NAMES[0],
+            Verdict::Pass,
+            format!("listening {} after spawn (window {window} s)", human(t)),
+        )
+    }
+}
+
+fn sigterm(inst: &mut Instance, grace: Duration) -> Check {
+    let name = NAMES[12];
+    match inst.stop(grace) {
+        Stop::NotOurs => Check::new(name, Verdict::Skip, "not started here: not signalled"),
+        Stop::Exited { status, after } if status.success() => Check::new(
+            name,
+            Verdict::Pass,
+            format!("exit 0 {} after SIGTERM", human(after)),
+        ),
+        s @ Stop::Exited { .. } => Check::new(
+            name,
+            Verdict::Fail,
+            format!(
+                "{}: FC expects a clean exit 0 after finishing in-flight work",
+                s.describe()
+            ),
+        ),
+        s @ Stop::Killed { .. } => Check::new(
+            name,
+            Verdict::Fail,
+            format!("{} (SIGTERM ignored?)", s.describe()),
+        ),
+    }
+}
