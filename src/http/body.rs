@@ -112,6 +112,14 @@ impl<'b> BodyState<'b> {
         self.continue_pending
     }
 
+    /// Body bytes still to come when that is known in advance (a `Content-Length` body).
+    pub fn known_left(&self) -> Option<u64> {
+        match self.phase {
+            Phase::Length(n) => Some(n),
+            _ => None,
+        }
+    }
+
     /// The first framing, limit or timeout error met, if any.
     pub fn error(&self) -> Option<HttpError> {
         self.error

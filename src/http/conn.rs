@@ -159,8 +159,9 @@ fn exchange<T: Transport, W: Write>(
     let mut keep_alive = keep_alive && !hooks.draining();
     let mut end = End::Done;
     if st.error().is_none() && !st.is_done() {
-        if st.continue_pending() {
-            // The client may be holding the body back for a 100 we never sent.
+        if st.continue_pending() || st.known_left().is_some_and(|n| n > limits.drain_max) {
+            // The client may be holding the body back for a 100 we never sent, or the rest
+            // is more than we would drain anyway: answer now and close, never wait for it.
             keep_alive = false;
             end = End::Linger;
         } else {

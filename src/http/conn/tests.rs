@@ -244,3 +244,42 @@ fn refusals_table() {
         assert_eq!(end, End::Linger);
     }
 }
+
+/// A client that sent a head and then waits (reads time out), as a client does that wants
+/// the answer before it uploads.
+struct Waiting<'a>(&'a [u8]);
+
+impl Read for Waiting<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        let n = buf.len().min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+impl Transport for Waiting<'_> {
+    fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_body_too_large_to_drain_is_not_waited_for() {
+    // (declared length, expected answer): over `drain_max` the handler's answer goes out
+    // at once and the connection closes; within it, the wait for the body times out (408).
+    let cases = [(40, "HTTP/1.1 200 OK"), (10, "HTTP/1.1 408 ")];
+    for (len, want) in cases {
+        let wire = format!("POST / HTTP/1.1\r\n{H}Content-Length: {len}\r\n\r\n");
+        let mut src = ConnReader::new(Waiting(wire.as_bytes()), 4096);
+        let mut out = Vec::new();
+        let end = serve(&mut src, &mut out, &limits(), &mut ignore, &mut NoHooks);
+        let got = String::from_utf8_lossy(&out);
+        assert!(got.starts_with(want), "{len}: {got}");
+        assert!(got.contains("Connection: close"), "{len}: {got}");
+        assert_eq!(end, End::Linger, "{len}");
+    }
+}
