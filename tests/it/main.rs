@@ -7,6 +7,7 @@ mod client;
 mod errors;
 mod fc;
 mod http;
+mod local;
 mod pool;
 
 use std::net::SocketAddr;

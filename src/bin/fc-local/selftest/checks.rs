@@ -119,7 +119,7 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// 0.0.0.0 (or [::]): FC connects from outside the instance.
+/// `0.0.0.0` (or `[::]`): FC connects from outside the instance.
 pub fn bind(inst: &Instance) -> Check {
     let name = NAMES[1];
     let binds = listeners(inst.port);
