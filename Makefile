@@ -6,7 +6,7 @@ BIN           := target/$(TARGET)/release/fc-runtime
 MAX_BIN_BYTES := 614400
 PORT          ?= 9000
 
-.PHONY: all build run test musl-target fmt-check lint doc unit check-binary zip image image-test bench clean \
+.PHONY: local selftest-peers gateway-bench all build run test musl-target fmt-check lint doc unit check-binary zip image image-test bench clean \
 	fuzz attack attack-short attack-tools attack-build soak
 
 all: build
@@ -21,6 +21,11 @@ build: musl-target
 
 run: build
 	$(BIN) --port $(PORT)
+
+# fc-local, the local FC emulator (README "Local development"); a separate binary.
+LOCAL_BIN := target/$(TARGET)/release/fc-local
+local: musl-target
+	cargo build --release --target $(TARGET) --bin fc-local
 
 fmt-check:
 	cargo fmt --check
@@ -94,10 +99,21 @@ soak: build
 	@mkdir -p bench/results
 	python3 scripts/soak.py --minutes $(SOAK_MINUTES) --report bench/results/soak-$$(date -u +%F).md
 
-# Comparative benchmark (not part of test; ~10 minutes): installs the peers' toolchains.
-bench: build zip image
+# Comparative benchmark (not part of test; ~12 minutes): installs the peers' toolchains.
+# Also measures the fc-local gateway's added latency (bench/results/gateway-<date>.md).
+bench: build zip image gateway-bench
 	sh scripts/need.sh wrk:wrk go:golang-go musl-gcc:musl-tools taskset:util-linux
 	python3 bench/bench.py
+
+gateway-bench: build local
+	sh scripts/need.sh wrk:wrk
+	python3 bench/local.py gateway
+
+# fc-local selftest against fc-runtime and every peer in bench/peers/: the compliance
+# table in bench/results/selftest-<date>.md and the README (SELFTEST_IDLE, default 20s).
+selftest-peers: build local
+	sh scripts/need.sh go:golang-go musl-gcc:musl-tools
+	python3 bench/local.py selftest
 
 clean:
 	cargo clean

@@ -22,7 +22,7 @@ use crate::client::{Pool, Reply, ReplyError};
 use crate::instance::Instance;
 use crate::logs::{last_bytes, LogBook};
 use crate::platform::{error_json, fc_headers, reserved_request_header, reserved_response_header};
-use crate::util::{base64, human, request_id};
+use crate::util::{base64, human, request_id, say};
 
 /// FC's gateway limits.
 pub const MAX_HEADERS: usize = 8 * 1024;
@@ -218,13 +218,13 @@ impl Gateway {
             Err(msg) => fc_error(400, "InvalidArgument", &msg, &rid),
             Ok(body) => self.pass(&req, &target, body, &rid),
         };
-        eprintln!(
+        say(format!(
             "fc-local: {rid} {} {} -> {} in {}",
             req.method,
             shorten(&target),
             resp.status,
             human(t0.elapsed())
-        );
+        ));
         resp.with_header("X-Fc-Request-Id", &rid)
     }
 

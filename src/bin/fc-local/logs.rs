@@ -7,7 +7,7 @@
 //! interpret.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -59,7 +59,7 @@ impl LogBook {
     /// Stores one line (without its line ending).
     pub fn push(&self, text: String) {
         if self.echo {
-            let _ = writeln!(std::io::stderr().lock(), "{text}");
+            crate::util::say(&text);
         }
         let mut g = self.inner.lock().unwrap();
         let seq = g.next;

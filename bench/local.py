@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""fc-local against the peers, and what its gateway costs.
+
+`selftest` (make selftest-peers): runs `fc-local selftest` on fc-runtime and on each seed
+peer in bench/peers/, writes bench/results/selftest-<date>.md and the README's compliance
+table. `gateway` (part of make bench): wrk -c1 (one request at a time) straight to
+fc-runtime and through `fc-local serve` in front of it, interleaved passes; the added
+latency per request is the difference of the medians. Settings (environment):
+SELFTEST_IDLE (keep-alive idle wait, default 20s), GATEWAY_SECS (5), GATEWAY_PASSES (5).
+"""
+import datetime
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (peers are built the same way as for the benchmark)
+
+ROOT = bench.ROOT
+LOCAL_BIN = os.path.join(ROOT, "target/x86_64-unknown-linux-musl/release/fc-local")
+IDLE = os.environ.get("SELFTEST_IDLE", "20s")
+GW_SECS = int(os.environ.get("GATEWAY_SECS", "5"))
+GW_PASSES = int(os.environ.get("GATEWAY_PASSES", "5"))
+LINE = re.compile(r"^(PASS|FAIL|WARN|SKIP)  (.+?)\s{2,}(.*)$")
+PEERS = ["fc-runtime", "C floor", "Go net/http", "Node.js", "ts-node", "Flask"]
+
+
+def selftest(subject):
+    r = subprocess.run([LOCAL_BIN, "selftest", "--port", "0", "--idle", IDLE, "--grace", "10s", "--"]
+                       + subject.cmd, cwd=subject.cwd, capture_output=True, text=True, timeout=600)
+    checks = {}
+    for line in r.stdout.splitlines():
+        m = LINE.match(line)
+        if m:
+            checks[m.group(2)] = (m.group(1), m.group(3))
+    return r.returncode, checks, r.stdout
+
+
+def selftest_report(results, skipped, date):
+    names = list(results)
+    rows = []
+    for n in names:
+        for check in results[n][1]:
+            if check not in rows:
+                rows.append(check)
+    L = [f"# fc-local selftest against the peers, {date}", "",
+         f"`make selftest-peers`: `fc-local selftest --idle {IDLE} --grace 10s -- <peer>` for each "
+         "server in bench/peers/ (the seed documents' runtimes in spirit) and fc-runtime. "
+         "Each cell is the verdict; the reasons follow.", ""]
+    table = ["| check | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for c in rows:
+        table.append(f"| {c} | " + " | ".join(results[n][1].get(c, ("-", ""))[0] for n in names) + " |")
+    table.append("| **exit status** | " + " | ".join(str(results[n][0]) for n in names) + " |")
+    L += table + [""]
+    for n in names:
+        L += [f"## {n}", "", "```", results[n][2].rstrip(), "```", ""]
+    for n, why in skipped:
+        L.append(f"- skipped {n}: {why}")
+    return "\n".join(L) + "\n", "\n".join(table)
+
+
+def update_readme(marker, date, text, link):
+    path = os.path.join(ROOT, "README.md")
+    doc = open(path).read()
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    if start not in doc or end not in doc:
+        return
+    body = f"{start}\nLatest: [{link}]({link}) ({date}).\n\n{text}\n{end}"
+    doc = doc[: doc.index(start)] + body + doc[doc.index(end) + len(end):]
+    open(path, "w").write(doc)
+
+
+def run_selftests():
+    subjects, skipped = bench.build_subjects()
+    date = datetime.date.today().isoformat()
+    results = {}
+    for name in PEERS:
+        if name in subjects:
+            bench.log(f"selftest: {name}")
+            results[name] = selftest(subjects[name])
+    md, table = selftest_report(results, skipped, date)
+    out = os.path.join(bench.RESULTS, f"selftest-{date}.md")
+    os.makedirs(bench.RESULTS, exist_ok=True)
+    open(out, "w").write(md)
+    update_readme("selftest", date, table, f"bench/results/selftest-{date}.md")
+    print(md)
+    bench.log(f"wrote {out}")
+
+
+def wait_port(port, limit=20):
+    end = time.time() + limit
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def wrk1(port):
+    out = bench.run(["wrk", "-t1", "-c1", f"-d{GW_SECS}s", "--latency", f"http://127.0.0.1:{port}/bench?x=1"])
+
+    def lat(label):
+        v = next(l for l in out.splitlines() if l.strip().startswith(label)).split()[1]
+        for unit, mult in (("us", 1.0), ("ms", 1000.0), ("s", 1e6)):
+            if v.endswith(unit):
+                return float(v[: -len(unit)]) * mult
+        return float(v)
+
+    rps = float(next(l for l in out.splitlines() if l.startswith("Requests/sec")).split()[1])
+    non2xx = sum(int(l.split()[-1]) for l in out.splitlines() if "Non-2xx" in l)
+    return lat("50%"), lat("99%"), rps, non2xx
+
+
+def run_gateway():
+    fn_port, gw_port = bench.free_port(), bench.free_port()
+    p = subprocess.Popen([LOCAL_BIN, "serve", "--port", str(fn_port), "--listen", f"127.0.0.1:{gw_port}",
+                          "--", bench.FC_BIN], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    direct, gateway = [], []
+    try:
+        wait_port(gw_port)
+        wrk1(fn_port)  # warm-up of both paths
+        wrk1(gw_port)
+        for i in range(GW_PASSES):
+            order = [(direct, fn_port), (gateway, gw_port)]
+            for acc, port in (order if i % 2 == 0 else order[::-1]):
+                acc.append(wrk1(port))
+    finally:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(timeout=30)
+    med = lambda rows, k: statistics.median(r[k] for r in rows)  # noqa: E731
+    date = datetime.date.today().isoformat()
+    L = [f"# fc-local gateway: added latency, {date}", "",
+         f"`wrk -t1 -c1 -d{GW_SECS}s --latency` (one request at a time, keep-alive) on `GET /bench?x=1`, "
+         f"straight to fc-runtime (release) and through `fc-local serve` (release) in front of it; "
+         f"{GW_PASSES} interleaved passes each, medians. Load average before: "
+         f"{' '.join(open('/proc/loadavg').read().split()[:3])}.", "",
+         "| path | p50 µs | p99 µs | req/s | non-2xx |", "|---|---|---|---|---|"]
+    for label, rows in (("direct", direct), ("through fc-local serve", gateway)):
+        L.append(f"| {label} | {med(rows, 0):.1f} | {med(rows, 1):.1f} | {med(rows, 2):.0f} | "
+                 f"{sum(r[3] for r in rows)} |")
+    added = med(gateway, 0) - med(direct, 0)
+    L += ["", f"**Added latency per request (p50): {added:.1f} µs** "
+          f"({med(gateway, 0) / med(direct, 0):.2f}× the direct p50).", "",
+          "Per pass (p50 µs direct / gateway): "
+          + ", ".join(f"{d[0]:.0f}/{g[0]:.0f}" for d, g in zip(direct, gateway)), ""]
+    md = "\n".join(L)
+    out = os.path.join(bench.RESULTS, f"gateway-{date}.md")
+    os.makedirs(bench.RESULTS, exist_ok=True)
+    open(out, "w").write(md)
+    print(md)
+    bench.log(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("local: terminated"))
+    {"selftest": run_selftests, "gateway": run_gateway}[sys.argv[1]]()
