@@ -72,23 +72,19 @@ fn invoke_all(o: &Opts, inst: &mut Instance, event: &[u8]) -> i32 {
     for i in 0..o.repeat {
         let cold = i == 0 && inst.started();
         let rid = request_id();
-        let from = inst.logs.next_seq();
-        if cold {
-            // Start-up output (everything before the first call).
-            let boot: Vec<String> = inst
-                .logs
-                .range(0, from)
-                .into_iter()
-                .map(|l| l.text)
-                .collect();
-            print_lines(&mut err, o, &boot);
-        }
+        // A cold call's lines start with the instance's start-up output.
+        let from = if cold { 0 } else { inst.logs.next_seq() };
         let t0 = Instant::now();
         let result = call(o, inst, &mut conn, &rid, event, t0);
         let done = Instant::now();
-        let lines = inst
-            .logs
-            .for_request("Invoke", &rid, from, inst.logs.next_seq());
+        let mut lines = Vec::new();
+        if cold {
+            lines = inst
+                .logs
+                .before(&format!("FC Invoke Start RequestId: {rid}"));
+        }
+        let to = inst.logs.next_seq();
+        lines.extend(inst.logs.for_request("Invoke", &rid, from, to));
         print_lines(&mut err, o, &lines);
         let reply = match result {
             Ok(r) => r,
@@ -120,9 +116,11 @@ fn invoke_all(o: &Opts, inst: &mut Instance, event: &[u8]) -> i32 {
             let _ = out.write_all(b"\n");
         }
         let _ = out.flush();
-        let rss = inst
-            .max_rss_kib()
-            .map_or("-".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+        let rss = match inst.max_rss_kib() {
+            None => "-".into(),
+            Some(k) if k < 10 * 1024 => format!("{k} KiB"),
+            Some(k) => format!("{:.1} MiB", k as f64 / 1024.0),
+        };
         let kind = if cold { "cold" } else { "warm" };
         let _ = writeln!(
             err,

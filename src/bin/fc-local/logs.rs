@@ -115,6 +115,15 @@ impl LogBook {
         }
     }
 
+    /// Lines before the one equal to `exact` (none when there is no such line).
+    pub fn before(&self, exact: &str) -> Vec<String> {
+        let g = self.inner.lock().unwrap();
+        match g.lines.iter().position(|l| l.text == exact) {
+            Some(i) => g.lines.iter().take(i).map(|l| l.text.clone()).collect(),
+            None => Vec::new(),
+        }
+    }
+
     /// The lines of request `id`: between its invoke markers when it prints them (waiting
     /// briefly for lines still in the pipe), else lines `from..to`.
     pub fn for_request(&self, kind: &str, id: &str, from: u64, to: u64) -> Vec<String> {
