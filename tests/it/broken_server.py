@@ -4,7 +4,8 @@ What it gets wrong, on purpose: it binds 127.0.0.1 only (unless --any), closes a
 keep-alive connection after 1 s of idle, prints no FC marker lines, and ignores SIGTERM.
 Otherwise it answers: POST /invoke -> "Hello, <event>", and the event "fail" gets FC's
 failure shape (404 + x-fc-status: 404). A few paths misbehave for the gateway tests:
-/big-headers (9 KB of response headers), /reserved (headers FC strips), /sleep (3 s).
+/big-headers (9 KB of response headers), /reserved (headers FC strips), /sleep (3 s),
+/exit (the process dies mid-request).
 """
 import os
 import signal
@@ -38,6 +39,8 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(200, b"big", [("X-Big-%d" % i, "v" * 1000) for i in range(9)])
         elif path == "/reserved":
             self.answer(200, b"reserved", [("X-Fc-Extra", "1"), ("Content-Disposition", "attachment; filename=a"), ("X-Kept", "yes")])
+        elif path == "/exit":
+            os._exit(3)
         elif path == "/sleep":
             time.sleep(3)
             self.answer(200, b"late")

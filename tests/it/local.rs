@@ -372,6 +372,22 @@ fn gateway_shapes_a_misbehaving_functions_answers() {
         "{:?}",
         t.elapsed()
     );
+    // The process dies mid-request: FC's 502, then the next call cold-starts a new one.
+    let r = get("/exit");
+    assert_eq!(r.status, 502);
+    assert!(
+        r.text()
+            .contains("Process exited unexpectedly before completing request"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(get("/again").text(), "Hello, ");
+    assert!(
+        gw.stderr()
+            .contains("the function exited (exit status: 3); starting a new instance"),
+        "{}",
+        gw.stderr()
+    );
     // The function closes idle connections after 1 s: the gateway says so and retries.
     let mut c = Conn::open(gw.addr);
     let ok = b"POST /invoke HTTP/1.1\r\nHost: gw\r\nContent-Length: 2\r\n\r\nhi";

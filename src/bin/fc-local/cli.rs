@@ -18,6 +18,7 @@ pub enum Command {
 }
 
 /// How the function is reached.
+#[derive(Clone)]
 pub enum Start {
     /// Run `DIR/bootstrap` by absolute path, working directory `DIR`.
     Code(PathBuf),
@@ -53,6 +54,7 @@ pub struct Function {
 }
 
 /// Every option of every subcommand (each subcommand reads the ones it documents).
+#[derive(Clone)]
 pub struct Opts {
     pub start: Start,
     pub port: u16,

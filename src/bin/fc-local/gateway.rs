@@ -6,10 +6,11 @@
 //!
 //! The inbound side is the library's own connection loop (`http::serve`); this module adds
 //! threads, the forwarding and the stop sequence (drain, `GET /pre-stop`, SIGTERM, grace,
-//! SIGKILL). It does not restart an instance that died; calls then get FC's 502.
+//! SIGKILL). A call in flight when the instance dies gets FC's 502; the next call starts a
+//! new instance, as FC does.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
@@ -32,18 +33,27 @@ pub const MAX_BODY: u64 = 32 << 20;
 const LOG_TAIL: usize = 4 * 1024;
 /// Largest answer read back from the function.
 const MAX_ANSWER: u64 = 64 << 20;
+/// Idle connections kept to the function.
+const POOL: usize = 64;
+/// Client connections served at once; more get a 503 and are closed.
+const MAX_CONNS: usize = 512;
 
 struct Tracked {
     stream: TcpStream,
     phase: AtomicU8,
 }
 
+/// The instance calls go to, and its connection pool; replaced when the instance died.
+struct Live {
+    inst: Instance,
+    pool: Arc<Pool>,
+}
+
 struct Gateway {
+    opts: Opts,
     function: Function,
     prefix: Option<String>,
-    pool: Pool,
-    logs: Arc<LogBook>,
-    inst: Mutex<Instance>,
+    live: Mutex<Live>,
     stopping: AtomicBool,
     conns: Mutex<HashMap<u64, Arc<Tracked>>>,
     next: AtomicU64,
@@ -57,31 +67,13 @@ pub fn run(o: Opts) -> i32 {
             return 1;
         }
     };
-    let inst = match Instance::launch(&o, true, true) {
+    let inst = match start(&o) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("{e}");
             return 1;
         }
     };
-    if let Some(s) = inst.spawned {
-        eprintln!(
-            "fc-local: {} listening on port {} after {}",
-            inst.command,
-            inst.port,
-            human(inst.listening - s)
-        );
-    }
-    if let Err(e) = loopback_only(&inst) {
-        eprintln!("{e}");
-        return 1;
-    }
-    if o.function.initializer {
-        if let Err(e) = inst.initialize(&o) {
-            eprintln!("{e}");
-            return 1;
-        }
-    }
     if let Err(e) = fc_runtime::signals::install(&listener) {
         eprintln!("fc-local: cannot install the SIGTERM hook: {e}");
     }
@@ -100,11 +92,13 @@ pub fn run(o: Opts) -> i32 {
         inst.port
     );
     let gw = Arc::new(Gateway {
+        opts: o.clone(),
         function: o.function.clone(),
         prefix,
-        pool: Pool::new(inst.addr(), 64),
-        logs: inst.logs.clone(),
-        inst: Mutex::new(inst),
+        live: Mutex::new(Live {
+            pool: Arc::new(Pool::new(inst.addr(), POOL)),
+            inst,
+        }),
         stopping: AtomicBool::new(false),
         conns: Mutex::new(HashMap::new()),
         next: AtomicU64::new(0),
@@ -114,10 +108,16 @@ pub fn run(o: Opts) -> i32 {
         if fc_runtime::signals::stop_requested() {
             break;
         }
-        let Ok(s) = s else {
+        let Ok(mut s) = s else {
             std::thread::sleep(Duration::from_millis(5));
             continue;
         };
+        if gw.conns.lock().unwrap().len() >= MAX_CONNS {
+            let body = error_json("ServiceUnavailable", "too many connections to fc-local", "");
+            let head = format!("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            let _ = s.write_all(format!("{head}{body}").as_bytes());
+            continue;
+        }
         threads.retain(|t: &std::thread::JoinHandle<()>| !t.is_finished());
         let gw = gw.clone();
         threads.push(std::thread::spawn(move || serve_conn(&gw, s)));
@@ -132,18 +132,45 @@ pub fn run(o: Opts) -> i32 {
     for t in threads {
         let _ = t.join();
     }
-    gw.pool.clear();
-    let mut inst = gw.inst.lock().unwrap();
-    if inst.started() {
+    let mut live = gw.live.lock().unwrap();
+    live.pool.clear();
+    if live.inst.started() && live.inst.exit_status().is_none() {
         let rid = request_id();
-        let r = gw.forward("GET", "/pre-stop", Vec::new(), &[], &rid, "/pre-stop");
+        let r = gw.forward(
+            &live.pool,
+            "GET",
+            "/pre-stop",
+            Vec::new(),
+            &[],
+            &rid,
+            "/pre-stop",
+        );
         match r {
             Ok(r) => eprintln!("fc-local: GET /pre-stop -> {}", r.status),
             Err(e) => eprintln!("fc-local: GET /pre-stop failed: {e}"),
         }
     }
-    eprintln!("fc-local: function {}", inst.stop(o.grace).describe());
+    eprintln!("fc-local: function {}", live.inst.stop(o.grace).describe());
     0
+}
+
+/// Starts the instance as FC would, and refuses one FC could not reach.
+fn start(o: &Opts) -> Result<Instance, String> {
+    let inst = Instance::launch(o, true, true)?;
+    if let Some(s) = inst.spawned {
+        say(format!(
+            "fc-local: {} listening on port {} after {}",
+            inst.command,
+            inst.port,
+            human(inst.listening - s)
+        ));
+    }
+    loopback_only(&inst)?;
+    if o.function.initializer {
+        let d = inst.initialize(o)?;
+        say(format!("fc-local: POST /initialize -> 2xx in {}", human(d)));
+    }
+    Ok(inst)
 }
 
 /// FC cannot reach a server that listens on loopback only: say so now, in FC's words.
@@ -261,6 +288,13 @@ impl Gateway {
         if let Some(resp) = self.prefix_mismatch(&req.path, rid) {
             return resp;
         }
+        let (pool, logs) = match self.current() {
+            Ok(x) => x,
+            Err(e) => {
+                let first = e.lines().next().unwrap_or_default();
+                return fc_error(502, "FunctionNotStarted", first, rid);
+            }
+        };
         let mut headers: Vec<(String, Vec<u8>)> = req
             .headers
             .iter()
@@ -279,8 +313,16 @@ impl Gateway {
             .headers
             .get("x-fc-log-type")
             .is_some_and(|v| v.eq_ignore_ascii_case("tail"));
-        let from = self.logs.next_seq();
-        let reply = self.forward(&req.method, target, headers, &body, rid, "/http-invoke");
+        let from = logs.next_seq();
+        let reply = self.forward(
+            &pool,
+            &req.method,
+            target,
+            headers,
+            &body,
+            rid,
+            "/http-invoke",
+        );
         let mut resp = match reply {
             Err(e) => self.failure(e, rid),
             Ok(r) if r.header_bytes() > MAX_HEADERS => fc_error(
@@ -303,9 +345,7 @@ impl Gateway {
             }
         };
         if tail {
-            let lines = self
-                .logs
-                .for_request("Invoke", rid, from, self.logs.next_seq());
+            let lines = logs.for_request("Invoke", rid, from, logs.next_seq());
             resp = resp.with_header("X-Fc-Log-Result", base64(&last_bytes(&lines, LOG_TAIL)));
         }
         resp
@@ -328,8 +368,10 @@ impl Gateway {
 
     /// One call on a kept connection; once more on a new one if the kept one had been
     /// closed by the function while idle (FC expects it to stay open for 15 minutes).
+    #[allow(clippy::too_many_arguments)]
     fn forward(
         &self,
+        pool: &Pool,
         method: &str,
         target: &str,
         mut headers: Vec<(String, Vec<u8>)>,
@@ -344,8 +386,7 @@ impl Gateway {
         );
         let deadline = Instant::now() + self.function.timeout;
         for attempt in 0..2 {
-            let mut c = self
-                .pool
+            let mut c = pool
                 .get(Duration::from_secs(5))
                 .map_err(|_| ReplyError::Closed)?;
             let idle = c.idle_since.elapsed();
@@ -357,7 +398,7 @@ impl Gateway {
             match r {
                 Ok(reply) => {
                     if reply.keep_alive && !self.stopping.load(Ordering::SeqCst) {
-                        self.pool.put(c);
+                        pool.put(c);
                     }
                     return Ok(reply);
                 }
@@ -373,8 +414,35 @@ impl Gateway {
         Err(ReplyError::Closed)
     }
 
+    /// The live instance's pool and log book. An instance that exited is replaced first, as
+    /// FC replaces a crashed instance with a cold start.
+    fn current(&self) -> Result<(Arc<Pool>, Arc<LogBook>), String> {
+        let mut live = self.live.lock().unwrap();
+        if let Some(status) = live.inst.exit_status() {
+            say(format!(
+                "fc-local: the function exited ({status}); starting a new instance"
+            ));
+            let inst = start(&self.opts)?;
+            live.pool = Arc::new(Pool::new(inst.addr(), POOL));
+            live.inst = inst;
+        }
+        Ok((live.pool.clone(), live.inst.logs.clone()))
+    }
+
     fn failure(&self, e: ReplyError, rid: &str) -> Response {
-        let exited = self.inst.lock().unwrap().exit_status();
+        // A connection that broke may mean the process is dying: give it a moment to be seen.
+        let wait = match e {
+            ReplyError::Closed | ReplyError::Malformed(_) => Duration::from_millis(300),
+            _ => Duration::ZERO,
+        };
+        let t = Instant::now();
+        let exited = loop {
+            let status = self.live.lock().unwrap().inst.exit_status();
+            if status.is_some() || t.elapsed() >= wait {
+                break status;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
         match (e, exited) {
             (_, Some(status)) => fc_error(
                 502,
