@@ -7,12 +7,14 @@
 
 use std::io::{self, IoSlice, Read};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use fc_runtime::http::{
     write_all_vectored, BodyReader, BodyState, ConnReader, Framing, HttpError, Transport,
 };
+
+mod pool;
+pub use pool::Pool;
 
 /// Largest response head read before giving up.
 pub const HEAD_CAP: usize = 64 << 10;
@@ -334,44 +336,6 @@ fn framing(
         len = Some(n);
     }
     Ok(len.map(Framing::Length))
-}
-
-/// Idle connections to the function, most recently used first out.
-pub struct Pool {
-    addr: SocketAddr,
-    idle: Mutex<Vec<Conn>>,
-    max_idle: usize,
-}
-
-impl Pool {
-    pub fn new(addr: SocketAddr, max_idle: usize) -> Pool {
-        Pool {
-            addr,
-            idle: Mutex::new(Vec::new()),
-            max_idle,
-        }
-    }
-
-    /// A pooled connection, or a new one.
-    pub fn get(&self, timeout: Duration) -> io::Result<Conn> {
-        if let Some(c) = self.idle.lock().unwrap().pop() {
-            return Ok(c);
-        }
-        Conn::connect(self.addr, timeout)
-    }
-
-    /// Keeps `c` for the next call (closed instead when the pool is full).
-    pub fn put(&self, c: Conn) {
-        let mut idle = self.idle.lock().unwrap();
-        if idle.len() < self.max_idle {
-            idle.push(c);
-        }
-    }
-
-    /// Closes every idle connection.
-    pub fn clear(&self) {
-        self.idle.lock().unwrap().clear();
-    }
 }
 
 #[cfg(test)]

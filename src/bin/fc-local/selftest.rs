@@ -2,7 +2,7 @@
 //! PASS, FAIL, WARN (FC copes, but something is off) or SKIP (cannot be judged here, e.g.
 //! output of a server we did not start), with a one-line reason. Exit 1 on any FAIL.
 //!
-//! The checks themselves live in `checks`; this module orders them, runs the long
+//! The checks themselves live in `checks` and `wire`; this module orders them, runs the long
 //! keep-alive wait beside the others, and prints.
 
 use std::time::Duration;
@@ -12,6 +12,7 @@ use crate::instance::{Instance, Stop};
 use crate::util::human;
 
 mod checks;
+mod wire;
 
 /// A check's outcome.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -96,16 +97,16 @@ pub fn run(o: Opts) -> i32 {
     for c in &all {
         print(c);
     }
-    let idle = checks::idle_in_background(&inst, &o);
+    let idle = wire::idle_in_background(&inst, &o);
     let mut ctx = checks::Ctx::new(&inst, &o);
     for check in [
         checks::invoke as fn(&mut checks::Ctx) -> Check,
         checks::dispatch,
         checks::markers,
         checks::passthrough,
-        checks::big_headers,
-        checks::big_body,
-        checks::pipelining,
+        wire::big_headers,
+        wire::big_body,
+        wire::pipelining,
     ] {
         let c = check(&mut ctx);
         print(&c);
