@@ -250,7 +250,17 @@ impl Gateway {
 }
 
 impl Drop for Gateway {
+    /// SIGTERM first, so fc-local stops its function too (it runs in its own process group
+    /// and would outlive a SIGKILLed fc-local); SIGKILL only if that takes too long.
     fn drop(&mut self) {
+        let _ = fc_runtime::signals::terminate(self.child.id());
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(15) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -340,7 +350,10 @@ fn gateway_forwards_like_an_http_trigger_and_enforces_fcs_limits() {
 
 #[test]
 fn gateway_shapes_a_misbehaving_functions_answers() {
-    let gw = Gateway::start(&["--timeout", "1s"], &["python3", BROKEN, "--any"]);
+    let gw = Gateway::start(
+        &["--timeout", "1s", "--grace", "1s"],
+        &["python3", BROKEN, "--any"],
+    );
     let get = |path: &str| {
         Conn::open(gw.addr)
             .send(format!("GET {path} HTTP/1.1\r\nHost: gw\r\n\r\n").as_bytes())

@@ -30,8 +30,19 @@ struct Inner {
     lines: VecDeque<Line>,
     next: u64,
     bytes: usize,
-    /// The function has printed an invoke marker: expect one for every call.
-    markers: bool,
+    /// Whether the function prints invoke markers, as far as seen.
+    markers: Markers,
+}
+
+/// What the book knows about the function's marker lines.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Markers {
+    /// No call judged yet: wait for a marker once.
+    Unknown,
+    /// It prints them: wait for each call's (it may trail the answer in the pipe).
+    Seen,
+    /// A call went by without one: do not wait again.
+    Absent,
 }
 
 /// All output of one function instance.
@@ -49,7 +60,7 @@ impl LogBook {
                 lines: VecDeque::new(),
                 next: 0,
                 bytes: 0,
-                markers: false,
+                markers: Markers::Unknown,
             }),
             cv: Condvar::new(),
             echo,
@@ -65,7 +76,9 @@ impl LogBook {
         let seq = g.next;
         g.next += 1;
         g.bytes += text.len();
-        g.markers |= text.starts_with("FC Invoke Start RequestId: ");
+        if text.starts_with("FC Invoke Start RequestId: ") {
+            g.markers = Markers::Seen;
+        }
         g.lines.push_back(Line { seq, text });
         while g.lines.len() > MAX_LINES || g.bytes > MAX_BYTES {
             let Some(old) = g.lines.pop_front() else {
@@ -130,8 +143,13 @@ impl LogBook {
         let start = format!("FC {kind} Start RequestId: {id}");
         let end = format!("FC {kind} End RequestId: {id}");
         let markers = self.inner.lock().unwrap().markers;
-        let wait = Duration::from_millis(if markers { 200 } else { 0 });
+        let wait = Duration::from_millis(if markers == Markers::Absent { 0 } else { 200 });
         let Some(first) = self.wait_for(&start, from, wait) else {
+            let mut g = self.inner.lock().unwrap();
+            if g.markers == Markers::Unknown {
+                g.markers = Markers::Absent;
+            }
+            drop(g);
             return self.range(from, to).into_iter().map(|l| l.text).collect();
         };
         let last = self

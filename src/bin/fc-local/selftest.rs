@@ -75,7 +75,8 @@ pub fn run(o: Opts) -> i32 {
         Start::Command(c) => c.join(" "),
     };
     println!("fc-local selftest: {shown}");
-    let mut inst = match Instance::launch(&o, true, o.verbose) {
+    // Same process group as ours: a Ctrl-C stops the function with us.
+    let mut inst = match Instance::launch(&o, false, o.verbose) {
         Ok(i) => i,
         Err(e) => {
             let first = e.lines().next().unwrap_or("").to_string();
