@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use fc_runtime::http::{self, ConnReader, End, Hooks, Limits, Phase, Request};
 
-use crate::cli::{Function, Opts};
+use crate::cli::Opts;
 use crate::client::Pool;
 use crate::instance::Instance;
 use crate::platform::error_json;
@@ -44,7 +44,6 @@ struct Live {
 
 struct Gateway {
     opts: Opts,
-    function: Function,
     prefix: Option<String>,
     live: Mutex<Live>,
     stopping: AtomicBool,
@@ -86,7 +85,7 @@ pub fn run(o: Opts) -> i32 {
     );
     let gw = Arc::new(Gateway {
         opts: o.clone(),
-        function: o.function.clone(),
+
         prefix,
         live: Mutex::new(Live {
             pool: Arc::new(Pool::new(inst.addr(), POOL)),

@@ -174,11 +174,11 @@ impl Gateway {
         control_path: &str,
     ) -> Result<Reply, ReplyError> {
         headers.extend(
-            fc_headers(&self.function, rid, control_path)
+            fc_headers(&self.opts.function, rid, control_path)
                 .into_iter()
                 .map(|(n, v)| (n, v.into_bytes())),
         );
-        let deadline = Instant::now() + self.function.timeout;
+        let deadline = Instant::now() + self.opts.function.timeout;
         for attempt in 0..2 {
             let mut c = pool
                 .get(Duration::from_secs(5))
@@ -249,7 +249,7 @@ impl Gateway {
                 "FunctionTimeout",
                 &format!(
                     "Function timed out after {} seconds",
-                    self.function.timeout.as_secs()
+                    self.opts.function.timeout.as_secs()
                 ),
                 rid,
             ),
