@@ -268,7 +268,8 @@ impl Conn {
     }
 }
 
-fn is_timeout(e: &io::Error) -> bool {
+/// True for the errors a socket read timeout produces.
+pub fn is_timeout(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut

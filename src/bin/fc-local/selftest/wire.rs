@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::checks::{snippet, Ctx, Headers};
 use super::{Check, Verdict, NAMES};
 use crate::cli::{Function, Opts};
-use crate::client::{Conn, Reply};
+use crate::client::{is_timeout, Conn, Reply};
 use crate::instance::Instance;
 use crate::platform::fc_headers;
 use crate::util::{human, request_id};
@@ -192,7 +192,7 @@ fn keep_alive(addr: SocketAddr, f: &Function, idle: Duration) -> Check {
                 ))
             }
             Ok(_) => return fail("unexpected bytes on the idle connection".into()),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(e) if is_timeout(&e) => {}
             Err(e) => return fail(format!("the idle connection failed after {}: {e}", human(t.elapsed()))),
         }
     }
