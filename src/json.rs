@@ -1,6 +1,22 @@
-//! Just enough JSON writing for error bodies and the built-in echo: string escaping.
+//! Just enough JSON writing for a function that answers JSON without a serializer: string
+//! escaping (RFC 8259 §7, plus U+2028/U+2029 for JavaScript readers).
 //!
 //! No parsing and no general serializer; callers assemble objects themselves.
+//!
+//! ```
+//! let mut body = String::from("{\"greeting\":");
+//! fc_runtime::json::push_str(&mut body, "say \"hi\"\n");
+//! body.push('}');
+//! assert_eq!(body, r#"{"greeting":"say \"hi\"\n"}"#);
+//! assert_eq!(fc_runtime::json::string("a\tb"), r#""a\tb""#);
+//! ```
+
+/// `s` as a quoted JSON string.
+pub fn string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    push_str(&mut out, s);
+    out
+}
 
 /// Appends `s` to `out` as a quoted JSON string.
 pub fn push_str(out: &mut String, s: &str) {

@@ -6,13 +6,12 @@
 //! `0.0.0.0:9000`, and sends every call to it as HTTP: event invocations as
 //! `POST /invoke`, HTTP triggers as themselves, lifecycle hooks as `/initialize`,
 //! `/pre-freeze`, `/pre-stop`. This crate is that server: a blocking HTTP/1.1 server on
-//! `std::net` with a bounded thread pool, built for a ~millisecond cold start and a static
-//! binary of a few hundred KiB.
+//! `std::net` with a bounded thread pool, built for a sub-millisecond cold start and a
+//! static binary of a few hundred KiB.
 //!
-//! ## Quick start
+//! ## An event function
 //!
-//! An event function in one line; build it for `x86_64-unknown-linux-musl` and ship the
-//! binary as `bootstrap`:
+//! Build it for `x86_64-unknown-linux-musl` and ship the binary as `bootstrap`:
 //!
 //! ```no_run
 //! use fc_runtime::{Context, HandlerError};
@@ -25,8 +24,16 @@
 //! }
 //! ```
 //!
-//! HTTP routes and lifecycle hooks come from implementing [`Handler`]; handlers are plain
-//! values and unit-test without a server:
+//! [`run`] reads flags and `FCRT_*` variables into a [`Config`], listens, prints FC's marker
+//! lines around every call, puts the request id on every log line, answers a failure in
+//! FC's shape (`404` + `x-fc-status: 404` for an event), and drains on SIGTERM.
+//!
+//! ## HTTP routes and lifecycle hooks
+//!
+//! Implement [`Handler`]: only `invoke` is required. A handler sees a [`Request`] (its
+//! body a bounded reader) and the [`Context`] FC sent (request id, function settings,
+//! deadline, the role's [`Credentials`] as [`Secret`]s), and returns a [`Response`] or a
+//! [`HandlerError`]. Handlers are plain values and unit-test without a server:
 //!
 //! ```
 //! use fc_runtime::{Context, Handler, HandlerError, Request, Response};
@@ -48,8 +55,10 @@
 //! assert_eq!(Api.invoke(b"ping".to_vec(), &Context::default()).unwrap(), b"ping");
 //! ```
 //!
-//! For tests and embedding, [`Server`] binds, reports its address, and stops through a
-//! [`ShutdownHandle`]:
+//! ## Embedding and tests
+//!
+//! [`Server`] binds, reports its address, serves a handler (or plain HTTP with
+//! [`Server::serve_http`]) and stops through a [`ShutdownHandle`]:
 //!
 //! ```
 //! use fc_runtime::{Config, Context, HandlerError, Server};
@@ -71,31 +80,42 @@
 //! t.join().unwrap();
 //! ```
 //!
-//! ## Layout
-//! [`http`] is HTTP/1.1 without sockets, [`fc`] the platform contract without I/O, the
-//! server runs them on threads. `ARCHITECTURE.md` in the repository has the codemap.
+//! ## Around a function
+//!
+//! Tools that run next to a function — the `fc-local` emulator, or fc-runtime fronting an
+//! app written in another language — use [`client`] (pooled keep-alive HTTP/1.1 with a
+//! safe retry and deadlines everywhere) and [`process`] (start a command in its own process
+//! group, wait until it is ready, stop it with a grace period). [`json`] escapes strings for
+//! hand-written JSON; [`units`] reads sizes and durations in the syntax of every flag.
+//!
+//! `ARCHITECTURE.md` in the repository has the codemap and the invariants.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod builtin;
+pub mod client;
 mod config;
-pub mod fc;
-pub mod http;
-mod json;
-pub mod logging;
+mod fc;
+mod http;
+pub mod json;
+mod logging;
+pub mod process;
 mod server;
+mod sys;
 
-pub use config::{help, CliError, Config, Memory, MemorySource, Opt, OPTIONS};
+pub use config::{Config, Setting};
 pub use fc::{Context, Credentials, Handler, HandlerError, Secret};
-pub use http::{Headers, Limits, Request, RequestBody, Response, ResponseBody};
+pub use http::{Headers, Limits, Request, RequestBody, Response, ResponseBody, Version};
 pub use server::{Server, ShutdownHandle};
 
-/// Stop signals for programs that run next to or around a function (the `fc-local` tool):
-/// route SIGTERM/SIGINT to a listener's accept loop, ask whether one arrived, send SIGTERM.
-/// The same hook [`Server::handle_signals`] installs.
-pub mod signals {
-    pub use crate::server::signal::{install, stop_requested, terminate};
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub use http::fuzzing;
+
+/// Sizes and durations in the syntax every flag and `FCRT_*` variable takes (`32MiB`,
+/// `500ms`, `1.5s`, `15m`), for tools and functions that read settings of their own.
+pub mod units {
+    pub use crate::config::values::{duration, size};
 }
 
 /// Runs `handler` as the process's function: reads flags and environment, binds and listens
@@ -103,6 +123,7 @@ pub mod signals {
 /// `inited` marker, and serves until SIGTERM/SIGINT. Exits the process: 0 after a graceful
 /// stop, 1 if it cannot listen, 2 on bad configuration.
 pub fn run<H: Handler>(handler: H) -> ! {
+    use config::CliError;
     let name = std::env::args()
         .next()
         .and_then(|p| p.rsplit('/').next().map(str::to_owned))
@@ -110,7 +131,7 @@ pub fn run<H: Handler>(handler: H) -> ! {
     let config = match Config::from_process() {
         Ok(c) => c,
         Err(CliError::Help) => {
-            print!("{}", help(&name));
+            print!("{}", config::help(&name));
             std::process::exit(0)
         }
         Err(CliError::Version) => {
@@ -140,7 +161,7 @@ pub fn run<H: Handler>(handler: H) -> ! {
     // One write for both lines: the summary, then FC's optional readiness marker.
     print!(
         "{}\nFunctionCompute fc-runtime runtime inited.\n",
-        server.config().summary(port)
+        server.summary(port)
     );
     match server.serve(handler) {
         Ok(()) => std::process::exit(0),

@@ -4,6 +4,7 @@
 //!
 //! Precedence: flag > `FCRT_*` > (port only) `FC_CUSTOM_LISTEN_PORT` > `FC_SERVER_PORT` >
 //! `PORT` > default. Parsing is pure: the caller passes the arguments and an env lookup.
+//! What derives from the instance's memory is [`Capacity`]'s business, not parsing's.
 
 use std::time::Duration;
 
@@ -11,11 +12,26 @@ use crate::http::Limits;
 
 mod memory;
 mod options;
-mod values;
+pub(crate) mod values;
 
-pub(crate) use memory::{derive, from_megabytes, probe};
-pub use memory::{Memory, MemorySource};
-pub use options::{Opt, OPTIONS};
+pub(crate) use memory::{megabytes, platform, probe_files, Capacity};
+pub(crate) use options::OPTIONS;
+
+/// A setting that is either derived (`Auto`) or given (`Fixed`).
+///
+/// ```
+/// use fc_runtime::{Config, Setting};
+///
+/// let config = Config { max_workers: Setting::Fixed(8), ..Config::default() };
+/// assert_eq!(config.body_budget, Setting::Auto);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setting<T> {
+    /// Derive it (from the instance's memory).
+    Auto,
+    /// This value.
+    Fixed(T),
+}
 
 /// All runtime settings.
 #[derive(Clone, Debug)]
@@ -24,13 +40,15 @@ pub struct Config {
     pub host: String,
     /// Port to bind (0: any free port).
     pub port: u16,
-    /// Instance memory the defaults derive from (`None`: probe the cgroup and
-    /// `/proc/meminfo` when something is left to derive).
-    pub memory: Option<Memory>,
-    /// Most worker threads (each serves one connection at a time). 0: derive from memory.
-    pub max_workers: usize,
-    /// Most request-body bytes in flight over all requests. 0: derive from memory.
-    pub body_budget: u64,
+    /// Instance memory in bytes. `Auto`: what Function Compute states
+    /// (`FC_FUNCTION_MEMORY_SIZE`), else the cgroup limit or physical memory, read only
+    /// when something is left to derive.
+    pub memory: Setting<u64>,
+    /// Most worker threads (each serves one connection at a time). `Auto`: one per 256 KiB
+    /// of memory, 16 to 1,024.
+    pub max_workers: Setting<usize>,
+    /// Most request-body bytes in flight over all requests. `Auto`: a quarter of memory.
+    pub body_budget: Setting<u64>,
     /// How long a request waits for body budget before its 503.
     pub body_wait: Duration,
     /// Stack size of worker threads, in bytes.
@@ -53,9 +71,9 @@ impl Default for Config {
         Config {
             host: "0.0.0.0".into(),
             port: 9000,
-            memory: None,
-            max_workers: 0,
-            body_budget: 0,
+            memory: Setting::Auto,
+            max_workers: Setting::Auto,
+            body_budget: Setting::Auto,
             body_wait: Duration::from_secs(1),
             stack_size: 1024 * 1024,
             worker_idle: Duration::from_secs(10),
@@ -69,7 +87,7 @@ impl Default for Config {
 
 /// Why parsing did not produce a config.
 #[derive(Debug, PartialEq, Eq)]
-pub enum CliError {
+pub(crate) enum CliError {
     /// `--help` was asked for.
     Help,
     /// `--version` was asked for.
@@ -78,23 +96,31 @@ pub enum CliError {
     Bad(String),
 }
 
+/// The address `host` names: an IPv4 or IPv6 literal (brackets allowed), or `localhost`.
+/// Never a DNS lookup: a server binds an address it has, and the resolver would add ~10 KiB
+/// to the binary for a name no platform uses.
+pub(crate) fn bind_ip(host: &str) -> Result<std::net::IpAddr, String> {
+    if host.eq_ignore_ascii_case("localhost") {
+        return Ok(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let literal = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+    literal
+        .unwrap_or(host)
+        .parse()
+        .map_err(|_| "not an IP address (or localhost)".to_owned())
+}
+
 /// Platform port variables, in order of precedence after `FCRT_PORT`.
 const PORT_VARS: [&str; 3] = ["FC_CUSTOM_LISTEN_PORT", "FC_SERVER_PORT", "PORT"];
 
 impl Config {
     /// Parses `args` (without the program name) over the environment given by `env`.
-    pub fn parse<I, E>(args: I, env: E) -> Result<Config, CliError>
+    pub(crate) fn parse<I, E>(args: I, env: E) -> Result<Config, CliError>
     where
         I: IntoIterator<Item = String>,
         E: Fn(&str) -> Option<String>,
     {
         let mut c = Config::default();
-        if let Some(bytes) = env("FC_FUNCTION_MEMORY_SIZE").and_then(|v| from_megabytes(&v)) {
-            c.memory = Some(Memory {
-                bytes,
-                source: MemorySource::Platform,
-            });
-        }
         for opt in OPTIONS {
             if let Some(v) = env(opt.env) {
                 (opt.set)(&mut c, &v)
@@ -135,45 +161,26 @@ impl Config {
         Ok(c)
     }
 
-    /// Fills what is left to derive (worker cap, body budget) from the instance memory,
-    /// calling `probe` only if no memory was given, and keeps the body limit within the
-    /// budget. Idempotent.
-    pub fn resolve(mut self, probe: impl FnOnce() -> Memory) -> Config {
-        if self.max_workers == 0 || self.body_budget == 0 {
-            let mem = *self.memory.get_or_insert_with(probe);
-            let d = derive(mem.bytes);
-            if self.max_workers == 0 {
-                self.max_workers = d.workers;
-            }
-            if self.body_budget == 0 {
-                self.body_budget = d.body_budget;
-            }
-        }
-        self.limits.max_body = self.limits.max_body.min(self.body_budget);
-        self
-    }
-
     /// Reads the process's arguments and environment.
-    pub fn from_process() -> Result<Config, CliError> {
+    pub(crate) fn from_process() -> Result<Config, CliError> {
         Config::parse(std::env::args().skip(1), |k| std::env::var(k).ok())
     }
 
-    /// The one start-up line: effective port, worker cap and limits.
-    pub fn summary(&self, port: u16) -> String {
+    /// The one start-up line: effective port, capacity and limits.
+    pub(crate) fn summary(&self, capacity: &Capacity, port: u16) -> String {
         let l = &self.limits;
         format!(
-            "fc-runtime {} listening on {}:{} memory={}MiB ({}) workers<={} body-budget={} max-head={} max-target={} max-headers={} max-body={} head-timeout={:?} body-timeout={:?} idle-timeout={:?} grace={:?}",
+            "fc-runtime {} listening on {}:{} memory={} workers<={} body-budget={} max-head={} max-target={} max-headers={} max-body={} head-timeout={:?} body-timeout={:?} idle-timeout={:?} grace={:?}",
             env!("CARGO_PKG_VERSION"),
             self.host,
             port,
-            self.memory.map_or(0, |m| m.bytes >> 20),
-            self.memory.map_or("given".into(), |m| m.source.to_string()),
-            self.max_workers,
-            self.body_budget,
+            capacity.memory_text(),
+            capacity.workers,
+            capacity.body_budget,
             l.max_head,
             l.max_target,
             l.max_headers,
-            l.max_body,
+            capacity.max_body(l),
             l.head_timeout,
             l.body_timeout,
             l.idle_timeout,
@@ -183,7 +190,7 @@ impl Config {
 }
 
 /// The `--help` text, generated from [`OPTIONS`].
-pub fn help(program: &str) -> String {
+pub(crate) fn help(program: &str) -> String {
     let mut s = format!(
         "{program} {}: a Function Compute custom runtime (HTTP on 0.0.0.0:9000)\n\n\
          Usage: {program} [--flag value | --flag=value]...\n\n\
@@ -286,14 +293,31 @@ mod tests {
         assert_eq!(c.limits.head_timeout, Duration::from_millis(500));
         assert_eq!(c.limits.idle_timeout, Duration::from_secs(900));
         assert_eq!(c.grace, Duration::from_secs(2));
-        assert_eq!(c.max_workers, 4);
+        assert_eq!(c.max_workers, Setting::Fixed(4));
         assert!(!c.strip_base_path);
+        for (host, ip) in [
+            ("0.0.0.0", "0.0.0.0"),
+            ("127.0.0.1", "127.0.0.1"),
+            ("localhost", "127.0.0.1"),
+            ("::", "::"),
+            ("[::1]", "::1"),
+        ] {
+            let c = parse(&["--host", host], &[]).unwrap();
+            assert_eq!(bind_ip(&c.host).unwrap().to_string(), ip);
+        }
     }
 
     #[test]
     fn memory_derivation_table() {
+        use memory::{from_megabytes, Memory, MemorySource};
         const MIB: u64 = 1 << 20;
-        let probed = || Memory {
+        // What the platform states comes from the test's environment; the files say 1 GiB.
+        let platform = |env: &[(&str, &str)]| {
+            env.iter()
+                .find(|(k, _)| *k == "FC_FUNCTION_MEMORY_SIZE")
+                .and_then(|(_, v)| from_megabytes(v))
+        };
+        let files = || Memory {
             bytes: 1024 * MIB,
             source: MemorySource::Physical,
         };
@@ -352,18 +376,19 @@ mod tests {
             ),
         ];
         for &(args, env, source, workers, budget, max_body) in cases {
-            let c = parse(args, env).unwrap().resolve(probed);
-            assert_eq!(c.memory.unwrap().source, source, "{args:?} {env:?}");
+            let c = parse(args, env).unwrap();
+            let cap = Capacity::resolve(&c, platform(env), files);
+            assert_eq!(cap.memory.unwrap().source, source, "{args:?} {env:?}");
             assert_eq!(
-                (c.max_workers, c.body_budget, c.limits.max_body),
+                (cap.workers, cap.body_budget, cap.max_body(&c.limits)),
                 (workers, budget, max_body),
                 "{args:?} {env:?}"
             );
         }
         // nothing left to derive: no probe at all
         let c = parse(&["--max-workers", "3", "--body-budget", "1M"], &[]).unwrap();
-        let c = c.resolve(|| panic!("probed"));
-        assert_eq!((c.max_workers, c.memory), (3, None));
+        let cap = Capacity::resolve(&c, None, || panic!("probed"));
+        assert_eq!((cap.workers, cap.memory), (3, None));
     }
 
     #[test]
@@ -379,6 +404,7 @@ mod tests {
             (&["--max-workers", "0"], &[], "at least 1"),
             (&["--memory", "0"], &[], "at least 1"),
             (&["--body-budget", "lots"], &[], "not a size"),
+            (&["--host", "example.com"], &[], "not an IP address"),
             (&["--head-timeout", "0"], &[], "more than 0"),
             (&[], &[("PORT", "http")], "PORT=\"http\""),
             (&[], &[("FCRT_MAX_BODY", "-1")], "FCRT_MAX_BODY"),

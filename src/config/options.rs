@@ -2,14 +2,13 @@
 //! the flag takes) and help — from which `Config::parse` and `--help` are both driven.
 //! Each entry's setter parses its value into the [`Config`]; nothing else lives here.
 
-use super::memory::{Memory, MemorySource};
 use super::values::{auto, boolean, duration, nonzero, num, positive, size};
-use super::Config;
+use super::{Config, Setting};
 
 type Setter = fn(&mut Config, &str) -> Result<(), String>;
 
 /// One setting: flag, environment variable, default (as text) and help.
-pub struct Opt {
+pub(crate) struct Opt {
     /// The flag, without `--`.
     pub flag: &'static str,
     /// The environment variable.
@@ -22,7 +21,7 @@ pub struct Opt {
 }
 
 /// Every setting.
-pub const OPTIONS: &[Opt] = &[
+pub(crate) const OPTIONS: &[Opt] = &[
     Opt {
         flag: "port",
         env: "FCRT_PORT",
@@ -34,9 +33,10 @@ pub const OPTIONS: &[Opt] = &[
         flag: "host",
         env: "FCRT_HOST",
         default: "0.0.0.0",
-        help: "address to bind (FC needs 0.0.0.0)",
+        help: "IP address to bind, or localhost (FC needs 0.0.0.0)",
         set: |c, v| {
-            c.host = v.to_owned();
+            super::bind_ip(v.trim())?;
+            c.host = v.trim().to_owned();
             Ok(())
         },
     },
@@ -47,12 +47,8 @@ pub const OPTIONS: &[Opt] = &[
         help:
             "instance memory to derive defaults from (auto: FC_FUNCTION_MEMORY_SIZE, cgroup, RAM)",
         set: |c, v| {
-            let bytes = auto(v, |v| size(v).and_then(|n| positive(n as usize)))?;
-            c.memory = bytes.map(|b| Memory {
-                bytes: b as u64,
-                source: MemorySource::Flag,
-            });
-            Ok(())
+            auto(v, |v| size(v).and_then(|n| positive(n as usize)))
+                .map(|b| c.memory = b.map_or(Setting::Auto, |b| Setting::Fixed(b as u64)))
         },
     },
     Opt {
@@ -60,7 +56,10 @@ pub const OPTIONS: &[Opt] = &[
         env: "FCRT_MAX_WORKERS",
         default: "auto",
         help: "most worker threads = connections served at once (auto: memory/256KiB, 16..1024)",
-        set: |c, v| auto(v, |v| num(v).and_then(positive)).map(|n| c.max_workers = n.unwrap_or(0)),
+        set: |c, v| {
+            auto(v, |v| num(v).and_then(positive))
+                .map(|n| c.max_workers = n.map_or(Setting::Auto, Setting::Fixed))
+        },
     },
     Opt {
         flag: "body-budget",
@@ -69,7 +68,7 @@ pub const OPTIONS: &[Opt] = &[
         help: "request-body bytes in flight over all requests (auto: memory/4)",
         set: |c, v| {
             auto(v, |v| size(v).and_then(|n| positive(n as usize)))
-                .map(|n| c.body_budget = n.unwrap_or(0) as u64)
+                .map(|n| c.body_budget = n.map_or(Setting::Auto, |n| Setting::Fixed(n as u64)))
         },
     },
     Opt {

@@ -1,13 +1,15 @@
-//! Parsers for configuration values: numbers, sizes (`32MiB`), durations (`500ms`, `15m`),
-//! booleans. Each returns a short reason on failure; the caller names the flag or variable.
+//! Parsers for configuration values: numbers, sizes (`32MiB`), durations (`500ms`, `1.5s`,
+//! `15m`), booleans. Each returns a short reason on failure; the caller names the flag or
+//! variable. [`size`] and [`duration`] are public as `fc_runtime::units`, so tools built on
+//! the library (`fc-local`) read their own flags in the same syntax.
 
 use std::time::Duration;
 
-pub(super) fn num<T: std::str::FromStr>(v: &str) -> Result<T, String> {
+pub(crate) fn num<T: std::str::FromStr>(v: &str) -> Result<T, String> {
     v.trim().parse().map_err(|_| "not a number".to_owned())
 }
 
-pub(super) fn positive(n: usize) -> Result<usize, String> {
+pub(crate) fn positive(n: usize) -> Result<usize, String> {
     if n == 0 {
         Err("must be at least 1".into())
     } else {
@@ -15,7 +17,7 @@ pub(super) fn positive(n: usize) -> Result<usize, String> {
     }
 }
 
-pub(super) fn nonzero(d: Duration) -> Result<Duration, String> {
+pub(crate) fn nonzero(d: Duration) -> Result<Duration, String> {
     if d.is_zero() {
         Err("must be more than 0".into())
     } else {
@@ -24,7 +26,7 @@ pub(super) fn nonzero(d: Duration) -> Result<Duration, String> {
 }
 
 /// `auto` (any case) is `None`; anything else goes through `parse`.
-pub(super) fn auto<T>(
+pub(crate) fn auto<T>(
     v: &str,
     parse: impl FnOnce(&str) -> Result<T, String>,
 ) -> Result<Option<T>, String> {
@@ -35,7 +37,7 @@ pub(super) fn auto<T>(
     }
 }
 
-pub(super) fn boolean(v: &str) -> Result<bool, String> {
+pub(crate) fn boolean(v: &str) -> Result<bool, String> {
     match v.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" => Ok(false),
@@ -43,8 +45,14 @@ pub(super) fn boolean(v: &str) -> Result<bool, String> {
     }
 }
 
-/// `123`, `16KiB`, `32MiB`, `1G`... (binary multiples).
-pub(super) fn size(v: &str) -> Result<u64, String> {
+/// A size: `123` (bytes), `16K`, `16KiB`, `32 MiB`, `1G` (binary multiples; `B`, `K`/`KB`/
+/// `KiB`, `M`/`MB`/`MiB`, `G`/`GB`/`GiB`, any case).
+///
+/// ```
+/// assert_eq!(fc_runtime::units::size("32MiB"), Ok(32 << 20));
+/// assert!(fc_runtime::units::size("3XB").is_err());
+/// ```
+pub fn size(v: &str) -> Result<u64, String> {
     let v = v.trim();
     let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
     let (n, unit) = v.split_at(split);
@@ -59,21 +67,50 @@ pub(super) fn size(v: &str) -> Result<u64, String> {
     n.checked_mul(mult).ok_or_else(|| "too large".to_owned())
 }
 
-/// `30`, `30s`, `500ms`, `15m`, `1h`.
-pub(super) fn duration(v: &str) -> Result<Duration, String> {
+/// A duration: `30` or `30s` (seconds), `500ms`, `1.5s`, `15m`, `1h`. No sign, no other
+/// units; at most millisecond precision matters.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(fc_runtime::units::duration("1.5s"), Ok(Duration::from_millis(1500)));
+/// assert_eq!(fc_runtime::units::duration("15m"), Ok(Duration::from_secs(900)));
+/// assert!(fc_runtime::units::duration("3d").is_err());
+/// ```
+pub fn duration(v: &str) -> Result<Duration, String> {
     let v = v.trim();
-    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let split = v
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(v.len());
     let (n, unit) = v.split_at(split);
-    let n: u64 = n.parse().map_err(|_| "not a duration".to_owned())?;
-    let ms = match unit.trim() {
-        "ms" => Some(n),
-        "" | "s" => n.checked_mul(1000),
-        "m" => n.checked_mul(60_000),
-        "h" => n.checked_mul(3_600_000),
+    let unit_ns: u64 = match unit.trim() {
+        "ms" => 1_000_000,
+        "" | "s" => 1_000_000_000,
+        "m" => 60_000_000_000,
+        "h" => 3_600_000_000_000,
         _ => return Err(format!("unknown duration unit {unit:?}")),
     };
-    ms.map(Duration::from_millis)
-        .ok_or_else(|| "too large".to_owned())
+    // Whole and fractional digits, exactly (no floating point: it would also cost the
+    // binary the whole float parser).
+    let (whole, frac) = n.split_once('.').unwrap_or((n, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(frac) || (n.contains('.') && frac.is_empty()) {
+        return Err("not a duration".to_owned());
+    }
+    let frac = &frac[..frac.len().min(9)];
+    let scale = 10u64.pow(frac.len() as u32);
+    let mut total: u64 = 0;
+    for b in whole.bytes().chain(frac.bytes()) {
+        total = total
+            .checked_mul(10)
+            .and_then(|t| t.checked_add(u64::from(b - b'0')))
+            .ok_or_else(|| "too large".to_owned())?;
+    }
+    // Nanoseconds in a u64 reach 584 years: more than any timeout needs.
+    let ns = (total / scale)
+        .checked_mul(unit_ns)
+        .and_then(|w| w.checked_add((total % scale) * unit_ns / scale))
+        .ok_or_else(|| "too large".to_owned())?;
+    Ok(Duration::from_nanos(ns))
 }
 
 #[cfg(test)]
@@ -110,8 +147,18 @@ mod tests {
             ("500ms", Some(Duration::from_millis(500))),
             ("15m", Some(Duration::from_secs(900))),
             ("1h", Some(Duration::from_secs(3600))),
+            ("1.5s", Some(Duration::from_millis(1500))),
+            ("2", Some(Duration::from_secs(2))),
+            ("0.25", Some(Duration::from_millis(250))),
             ("3d", None),
             ("fast", None),
+            ("-1s", None),
+            (".5s", None),
+            ("1.2.3s", None),
+            ("1.s", None),
+            ("0.0005s", Some(Duration::from_micros(500))),
+            ("1.5ms", Some(Duration::from_micros(1500))),
+            ("99999999999999999999h", None),
         ];
         for (v, want) in cases {
             assert_eq!(duration(v).ok(), *want, "{v}");

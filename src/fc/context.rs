@@ -8,6 +8,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::config::megabytes;
 use crate::http::Headers;
 
 /// A credential value. `Debug` shows `***` (or `""` when empty); there is no `Display`.
@@ -49,16 +50,27 @@ pub struct Credentials {
     pub security_token: Secret,
 }
 
-/// Header names whose values are credentials: never logged, echoed or shown.
-pub const SECRET_HEADERS: [&str; 3] = [
-    "x-fc-access-key-id",
-    "x-fc-access-key-secret",
-    "x-fc-security-token",
-];
+impl Credentials {
+    /// The request header fields Function Compute puts the role's credentials in. Never
+    /// log, echo or forward their values where they could be seen.
+    ///
+    /// ```
+    /// use fc_runtime::Credentials;
+    /// assert!(Credentials::is_header("X-Fc-Security-Token"));
+    /// assert!(!Credentials::is_header("x-fc-request-id"));
+    /// ```
+    pub const HEADERS: [&'static str; 3] = [
+        "x-fc-access-key-id",
+        "x-fc-access-key-secret",
+        "x-fc-security-token",
+    ];
 
-/// True for a header whose value is a credential.
-pub fn is_secret_header(name: &str) -> bool {
-    SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s))
+    /// True for one of [`Credentials::HEADERS`] (any case).
+    pub fn is_header(name: &str) -> bool {
+        Credentials::HEADERS
+            .iter()
+            .any(|s| name.eq_ignore_ascii_case(s))
+    }
 }
 
 /// What the platform says about one invocation. `Default` gives an empty context for unit
@@ -106,6 +118,7 @@ impl Context {
     pub fn from_headers(h: &Headers, now: Instant) -> Context {
         let text = |name: &str| h.get(name).unwrap_or_default().to_owned();
         let num = |name: &str| h.get(name).and_then(|v| v.trim().parse::<u64>().ok());
+        let memory = h.get("x-fc-function-memory").and_then(megabytes);
         let secs = |name: &str| num(name).map(Duration::from_secs);
         let timeout = secs("x-fc-function-timeout");
         let request_id = match h.get("x-fc-request-id") {
@@ -116,7 +129,7 @@ impl Context {
             request_id,
             function_name: text("x-fc-function-name"),
             function_handler: text("x-fc-function-handler"),
-            memory_mb: num("x-fc-function-memory").and_then(|v| u32::try_from(v).ok()),
+            memory_mb: memory.and_then(|v| u32::try_from(v).ok()),
             timeout,
             deadline: timeout.and_then(|t| now.checked_add(t)),
             initializer: text("x-fc-function-initializer"),
@@ -254,7 +267,11 @@ mod tests {
             ("x-fc-access-key-id", true),
             ("x-fc-request-id", false),
         ] {
-            assert_eq!(is_secret_header(n), secret, "{n}");
+            assert_eq!(Credentials::is_header(n), secret, "{n}");
         }
+        // The HTTP layer masks credentials in `Debug` by a rule of its own, knowing no
+        // platform: every name here must fall under it.
+        let h: Headers = Credentials::HEADERS.iter().map(|n| (*n, "VALUE")).collect();
+        assert!(!format!("{h:?}").contains("VALUE"), "{h:?}");
     }
 }

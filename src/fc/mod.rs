@@ -10,7 +10,6 @@ mod dispatch;
 mod handler;
 mod invoke;
 
-pub use context::{is_secret_header, Context, Credentials, Secret, SECRET_HEADERS};
-pub use dispatch::{route, strip_base_path, Route};
+pub use context::{Context, Credentials, Secret};
 pub use handler::{Handler, HandlerError};
-pub use invoke::{error_response, Dispatcher, Markers};
+pub(crate) use invoke::{Dispatcher, Markers};

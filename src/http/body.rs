@@ -1,5 +1,6 @@
-//! Request-body decoding: `Content-Length` and strict `chunked`, bounded by a byte budget,
-//! with the interim `100 Continue` sent on the first read and never before.
+//! Body decoding for both directions: `Content-Length`, strict `chunked` and (answers
+//! only) close-delimited, bounded by a byte limit and optionally a shared budget, with the
+//! interim `100 Continue` sent on the first read of a request body and never before.
 //!
 //! The decoder never reads a byte past the framed end of the body, so the next pipelined
 //! request stays intact in the [`ConnReader`]. Unlike `httparse::parse_chunk_size` alone it
@@ -8,14 +9,14 @@
 //! The first failure is recorded in [`BodyState`] so the connection loop answers with it.
 
 use std::io::{self, Read, Write};
-use std::time::Duration;
 
-use super::budget::BodyBudget;
 use super::chunk::{chunk_size, valid_trailer};
 use super::error::HttpError;
-use super::head::Framing;
-use super::pace::Pace;
-use super::reader::{ConnReader, Transport};
+use super::reader::{is_timeout, ConnReader, Transport};
+
+mod state;
+pub use state::BodyState;
+use state::Phase;
 
 /// Longest chunk-size line, extensions included.
 const MAX_CHUNK_LINE: usize = 2048;
@@ -23,116 +24,6 @@ const MAX_CHUNK_LINE: usize = 2048;
 const MAX_TRAILERS: usize = 8 * 1024;
 /// The interim response for `Expect: 100-continue`.
 const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
-    Length(u64),
-    ChunkSize,
-    ChunkData(u64),
-    ChunkEnd,
-    Trailers(usize),
-    Done,
-}
-
-/// Where the decoding of one request body stands; outlives the reader borrows. Bytes it
-/// reserved from a [`BodyBudget`] are given back when it is dropped.
-#[derive(Debug)]
-pub struct BodyState<'b> {
-    phase: Phase,
-    decoded: u64,
-    limit: u64,
-    continue_pending: bool,
-    error: Option<HttpError>,
-    timeout: Option<Duration>,
-    pace: Pace,
-    budget: Option<&'b BodyBudget>,
-    held: u64,
-}
-
-impl<'b> BodyState<'b> {
-    /// Starts a body with `framing`, at most `limit` decoded bytes; `expect_continue` sends
-    /// `100 Continue` before the first read; reads stall out after `timeout`.
-    pub fn new(framing: Framing, limit: u64, expect_continue: bool, timeout: Duration) -> Self {
-        let phase = match framing {
-            Framing::None | Framing::Length(0) => Phase::Done,
-            Framing::Length(n) => Phase::Length(n),
-            Framing::Chunked => Phase::ChunkSize,
-        };
-        BodyState {
-            phase,
-            decoded: 0,
-            limit,
-            continue_pending: expect_continue && phase != Phase::Done,
-            error: None,
-            timeout: Some(timeout).filter(|t| !t.is_zero()),
-            pace: Pace::new(0, Duration::ZERO),
-            budget: None,
-            held: 0,
-        }
-    }
-
-    /// After `grace` from the first read (the connection loop uses
-    /// [`RATE_GRACE`](super::RATE_GRACE)), the body must have averaged at least
-    /// `bytes_per_sec` (else 408), so a client trickling a byte every few seconds cannot
-    /// hold a worker for long. 0: no rate check.
-    pub fn with_min_rate(mut self, bytes_per_sec: u64, grace: Duration) -> Self {
-        self.pace = Pace::new(bytes_per_sec, grace);
-        self
-    }
-
-    /// Charges this body to `budget`: a `Content-Length` body is reserved whole now (503
-    /// when it cannot be, before any handler runs), a chunked one chunk by chunk as read.
-    pub fn charge(&mut self, budget: &'b BodyBudget) -> Result<(), HttpError> {
-        self.budget = Some(budget);
-        match self.phase {
-            Phase::Length(n) => self.reserve(n),
-            _ => Ok(()),
-        }
-    }
-
-    /// Reserves `n` more body bytes from the budget, if this body is charged to one.
-    fn reserve(&mut self, n: u64) -> Result<(), HttpError> {
-        if let Some(b) = self.budget {
-            if !b.reserve(n) {
-                return Err(HttpError::Overloaded);
-            }
-            self.held += n;
-        }
-        Ok(())
-    }
-
-    /// True once the whole body has been read.
-    pub fn is_done(&self) -> bool {
-        self.phase == Phase::Done
-    }
-
-    /// True while a `100 Continue` was asked for and not yet sent (the client may be
-    /// holding the body back).
-    pub fn continue_pending(&self) -> bool {
-        self.continue_pending
-    }
-
-    /// Body bytes still to come when that is known in advance (a `Content-Length` body).
-    pub fn known_left(&self) -> Option<u64> {
-        match self.phase {
-            Phase::Length(n) => Some(n),
-            _ => None,
-        }
-    }
-
-    /// The first framing, limit or timeout error met, if any.
-    pub fn error(&self) -> Option<HttpError> {
-        self.error
-    }
-}
-
-impl Drop for BodyState<'_> {
-    fn drop(&mut self) {
-        if let Some(b) = self.budget {
-            b.release(self.held);
-        }
-    }
-}
 
 /// A `Read` over one request body.
 pub struct BodyReader<'a, 'b, T> {
@@ -180,6 +71,23 @@ impl<'a, 'b, T: Transport> BodyReader<'a, 'b, T> {
                     } else {
                         Phase::Length(left - n as u64)
                     };
+                    return Ok(n);
+                }
+                Phase::UntilClose => {
+                    let room = self.st.limit - self.st.decoded;
+                    // One byte past the limit tells "too large" from "exactly the limit".
+                    let want = buf
+                        .len()
+                        .min(room.saturating_add(1).try_into().unwrap_or(usize::MAX));
+                    let n = self.src.read_limited(&mut buf[..want], want)?;
+                    if n == 0 {
+                        self.st.phase = Phase::Done;
+                        return Ok(0);
+                    }
+                    if n as u64 > room {
+                        return Err(Fail::Http(HttpError::BodyTooLarge));
+                    }
+                    self.st.decoded += n as u64;
                     return Ok(n);
                 }
                 Phase::ChunkData(left) => {
@@ -322,14 +230,6 @@ impl From<io::Error> for Fail {
     }
 }
 
-/// True for the errors a socket read timeout produces.
-pub(crate) fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
-}
-
 fn to_io(e: HttpError) -> io::Error {
     let kind = match e {
         HttpError::BodyTimeout => io::ErrorKind::TimedOut,
@@ -342,6 +242,8 @@ fn to_io(e: HttpError) -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::framing::Framing;
+    use std::time::Duration;
 
     /// Decodes `wire` as a body of `framing` with a budget of `limit`; returns the decoded
     /// bytes or the error, and what is left in the buffer.
@@ -448,6 +350,8 @@ mod tests {
             (b"0x5\r\nhello\r\n0\r\n\r\n", 400),    // 0x prefix
             (b"5 x\r\nhello\r\n0\r\n\r\n", 400),    // junk after size
             (b"5;\x01\r\nhello\r\n0\r\n\r\n", 400), // control in extension
+            (b"1;\r\nx\r\n0\r\n\r\n", 400),         // `;` with no extension name
+            (b"1 \r\nx\r\n0\r\n\r\n", 400),         // whitespace not before a `;`
             (b"65\r\n", 413),                       // 101 > budget 100
             (b"ffffffffffffffff\r\n", 413),         // u64::MAX
             (b"0\r\nNoColon\r\n\r\n", 400),         // bad trailer
@@ -477,6 +381,16 @@ mod tests {
         assert_eq!(res.unwrap_err(), HttpError::Truncated);
         let wire = format!("32\r\n{}\r\n32\r\n", "a".repeat(50));
         let (res, _) = decode(wire.as_bytes(), Framing::Chunked, 60); // 50 + 50 > 60
+        assert_eq!(res.unwrap_err(), HttpError::BodyTooLarge);
+    }
+
+    #[test]
+    fn close_delimited_reads_to_the_end_within_the_limit() {
+        let (res, _) = decode(b"all of it", Framing::CloseDelimited, 100);
+        assert_eq!(res.unwrap(), b"all of it");
+        let (res, _) = decode(b"0123456789", Framing::CloseDelimited, 10);
+        assert_eq!(res.unwrap(), b"0123456789");
+        let (res, _) = decode(b"0123456789x", Framing::CloseDelimited, 10);
         assert_eq!(res.unwrap_err(), HttpError::BodyTooLarge);
     }
 

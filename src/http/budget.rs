@@ -42,6 +42,7 @@ impl BodyBudget {
     }
 
     /// Bytes reserved right now.
+    #[cfg(test)]
     pub fn used(&self) -> u64 {
         self.used.load(Ordering::SeqCst)
     }

@@ -3,20 +3,33 @@
 //! repeat while keep-alive holds. Pipelined requests are answered in order because the
 //! next head is only parsed once the previous exchange is complete.
 //!
+//! ```text
+//!        ┌──────────────────────── keep-alive ─────────────────────────┐
+//!        ▼                                                             │
+//!      Idle ──first byte──▶ Head ──complete──▶ Active ──answer framed──┘
+//!        │                   │                   │
+//!        │ peer closed,      │ refused, late,    │ close asked or draining, body left
+//!        │ idle timeout,     │ peer closed       │ unread, answer close-delimited,
+//!        │ stopped           │                   │ socket failed
+//!        ▼                   ▼                   ▼
+//!                       CloseReason ──▶ End (close now, linger, abort)
+//! ```
+//!
 //! It reports its [`Phase`] through [`Hooks`] so a server can tell an expendable connection
 //! (idle, or still sending its head) from one with a request in progress, and stop it. It
-//! knows nothing of sockets, threads or platforms; it ends by saying how to close ([`End`]).
+//! knows nothing of sockets, threads or platforms; it ends by saying why ([`CloseReason`]),
+//! from which follows how to close ([`End`]).
 
-use std::io::{self, Write};
-use std::time::{Duration, Instant};
+use std::io::Write;
 
-use super::body::{is_timeout, BodyReader, BodyState};
+use super::body::{BodyReader, BodyState};
 use super::budget::BodyBudget;
 use super::error::HttpError;
-use super::head::{self, Framing, RequestHead};
+use super::framing::Framing;
+use super::head::{self, RequestHead};
 use super::message::{Request, RequestBody, Response, Version};
-use super::reader::{ConnReader, Transport};
-use super::response::{reason, write_response, Exchange};
+use super::reader::{ConnReader, HeadFail, HeadWait, Transport};
+use super::response::{reason, write_all_vectored, write_response, Exchange};
 use super::{Limits, RATE_GRACE};
 
 /// Where a connection stands, as far as a server's eviction policy cares.
@@ -42,9 +55,11 @@ pub trait Hooks {
     }
 }
 
-/// Hooks that never stop anything (tests, simple embeddings).
+/// Hooks that never stop anything (tests and the fuzz targets).
+#[cfg(any(test, feature = "fuzzing"))]
 pub struct NoHooks;
 
+#[cfg(any(test, feature = "fuzzing"))]
 impl Hooks for NoHooks {
     fn phase(&mut self, _: Phase) -> bool {
         true
@@ -79,36 +94,83 @@ pub enum End {
     Abort,
 }
 
-/// Serves requests on one connection until it ends.
+/// Why a connection ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The peer closed between requests (or in the middle of a head).
+    PeerClosed,
+    /// No request started within the idle timeout.
+    IdleTimeout,
+    /// The server took the connection back while nothing was in progress (evicted to make
+    /// room, or stopping).
+    Stopped,
+    /// The request did not allow keep-alive (`Connection: close`, HTTP/1.0 without
+    /// `keep-alive`).
+    ClientClose,
+    /// The server is draining: the answer carried `Connection: close`.
+    Draining,
+    /// The handler left a request body unread that was too large to drain, or that the
+    /// client holds back for a `100 Continue` never sent.
+    BodyUnread,
+    /// The answer's end is the connection's end (close-delimited, or a stream shorter than
+    /// its declared length).
+    AnswerUnframed,
+    /// The request was refused with this error (answered, then closed).
+    Refused(HttpError),
+    /// The socket failed while reading or writing.
+    Broken,
+}
+
+impl CloseReason {
+    /// How to close after this.
+    pub fn end(self) -> End {
+        match self {
+            CloseReason::Refused(_) | CloseReason::BodyUnread => End::Linger,
+            CloseReason::Broken => End::Abort,
+            _ => End::Done,
+        }
+    }
+}
+
+/// Serves requests on one connection until it ends, and says why.
 pub fn serve<T: Transport, W: Write>(
     src: &mut ConnReader<T>,
     out: &mut W,
     limits: &Limits,
     service: &mut impl Service,
     hooks: &mut impl Hooks,
-) -> End {
+) -> CloseReason {
+    let wait = HeadWait {
+        idle: Some(limits.idle_timeout).filter(|d| !d.is_zero()),
+        head: limits.head_timeout,
+        until: None,
+    };
     loop {
         if !hooks.phase(Phase::Idle) {
-            return End::Done;
+            return CloseReason::Stopped;
         }
-        let head = match read_head(src, limits, hooks) {
-            Ok(Some(h)) => h,
-            Ok(None) => return End::Done,
-            Err(HeadFail::Io) => return End::Abort,
-            Err(HeadFail::Http(e)) => return refuse(out, e),
+        let parse = |buf: &[u8]| head::parse(buf, limits);
+        let head = match src.read_head(wait, parse, |_| {
+            hooks.phase(Phase::Head);
+        }) {
+            Ok(h) => h,
+            Err(HeadFail::Closed | HeadFail::Cut) => return CloseReason::PeerClosed,
+            Err(HeadFail::Idle) => return CloseReason::IdleTimeout,
+            Err(HeadFail::Io(_)) => return CloseReason::Broken,
+            Err(HeadFail::Timeout) => return refuse(out, HttpError::HeadTimeout),
+            Err(HeadFail::Full) => return refuse(out, head::overflow(src.buffered())),
+            Err(HeadFail::Parse(e)) => return refuse(out, e),
         };
         if !hooks.phase(Phase::Active) {
-            return End::Done;
+            return CloseReason::Stopped;
         }
-        match exchange(src, out, limits, service, hooks, head) {
-            Ok(true) => continue,
-            Ok(false) => return End::Done,
-            Err(end) => return end,
+        if let Err(why) = exchange(src, out, limits, service, hooks, head) {
+            return why;
         }
     }
 }
 
-/// One request/response. `Ok(keep_alive)`, or how to end.
+/// One request/response. `Ok(())` when the connection goes on.
 fn exchange<T: Transport, W: Write>(
     src: &mut ConnReader<T>,
     out: &mut W,
@@ -116,7 +178,7 @@ fn exchange<T: Transport, W: Write>(
     service: &mut impl Service,
     hooks: &mut impl Hooks,
     head: RequestHead,
-) -> Result<bool, End> {
+) -> Result<(), CloseReason> {
     let RequestHead {
         method,
         path,
@@ -156,20 +218,23 @@ fn exchange<T: Transport, W: Write>(
             body: RequestBody::with_len(&mut body, declared),
         })
     };
-    let mut keep_alive = keep_alive && !hooks.draining();
-    let mut end = End::Done;
+    // Why the connection would end after this answer, if it does.
+    let mut ending = match (keep_alive, hooks.draining()) {
+        (false, _) => Some(CloseReason::ClientClose),
+        (true, true) => Some(CloseReason::Draining),
+        (true, false) => None,
+    };
     if st.error().is_none() && !st.is_done() {
-        if st.continue_pending() || st.known_left().is_some_and(|n| n > limits.drain_max) {
-            // The client may be holding the body back for a 100 we never sent, or the rest
-            // is more than we would drain anyway: answer now and close, never wait for it.
-            keep_alive = false;
-            end = End::Linger;
-        } else {
-            let drained = BodyReader::new(src, &mut st, None).drain(limits.drain_max);
-            if !matches!(drained, Ok(true)) {
-                keep_alive = false;
-                end = End::Linger;
-            }
+        let unread = st.continue_pending() || st.known_left().is_some_and(|n| n > limits.drain_max);
+        // The client may be holding the body back for a 100 we never sent, or the rest is
+        // more than we would drain anyway: answer now and close, never wait for it.
+        if unread
+            || !matches!(
+                BodyReader::new(src, &mut st, None).drain(limits.drain_max),
+                Ok(true)
+            )
+        {
+            ending = Some(CloseReason::BodyUnread);
         }
     }
     if let Some(e) = st.error() {
@@ -180,89 +245,49 @@ fn exchange<T: Transport, W: Write>(
     let ex = Exchange {
         version,
         head_only,
-        keep_alive,
+        keep_alive: ending.is_none(),
     };
     match write_response(out, resp, ex) {
-        Ok(true) => Ok(true),
-        Ok(false) => Err(end),
-        Err(_) => Err(End::Abort),
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ending.unwrap_or(CloseReason::AnswerUnframed)),
+        Err(_) => Err(CloseReason::Broken),
     }
 }
 
-enum HeadFail {
-    Http(HttpError),
-    Io,
-}
+/// The answer to an HTTP/2 connection preface, in HTTP/2's own terms (RFC 9113): the
+/// server preface (an empty SETTINGS frame), then GOAWAY with last stream 0 and error
+/// `HTTP_1_1_REQUIRED` (0xd). HTTP/2 clients report that error by name (curl falls back to
+/// HTTP/1.1 on it); an HTTP/1.1 answer would be garbage to them.
+const H2_REFUSAL: [u8; 26] = [
+    0, 0, 0, 4, 0, 0, 0, 0, 0, // SETTINGS, length 0, stream 0
+    0, 0, 8, 7, 0, 0, 0, 0, 0, // GOAWAY, length 8, stream 0
+    0, 0, 0, 0, // last stream id 0
+    0, 0, 0, 0x0d, // HTTP_1_1_REQUIRED
+];
 
-/// Reads until a complete head is buffered. `Ok(None)`: the peer closed or stayed idle
-/// past the idle timeout without starting a request.
-fn read_head<T: Transport>(
-    src: &mut ConnReader<T>,
-    limits: &Limits,
-    hooks: &mut impl Hooks,
-) -> Result<Option<RequestHead>, HeadFail> {
-    let mut deadline: Option<Instant> = None;
-    loop {
-        if !src.buffered().is_empty() {
-            match head::parse(src.buffered(), limits) {
-                Ok(Some((h, n))) => {
-                    src.consume(n);
-                    return Ok(Some(h));
-                }
-                Ok(None) => {}
-                Err(e) => return Err(HeadFail::Http(e)),
-            }
-            let now = Instant::now();
-            let d = *deadline.get_or_insert_with(|| {
-                hooks.phase(Phase::Head);
-                now + limits.head_timeout
-            });
-            if now >= d {
-                return Err(HeadFail::Http(HttpError::HeadTimeout));
-            }
-            src.set_timeout(Some(d - now)).map_err(|_| HeadFail::Io)?;
-        } else {
-            src.set_timeout(nonzero(limits.idle_timeout))
-                .map_err(|_| HeadFail::Io)?;
+/// Answers a protocol error with its status and a fixed text, and closes. Every refusal,
+/// including the server's "busy" 503, is this one answer.
+pub fn refuse<W: Write>(out: &mut W, e: HttpError) -> CloseReason {
+    let written = if e == HttpError::Http2Preface {
+        write_all_vectored(out, &mut [std::io::IoSlice::new(&H2_REFUSAL)])
+    } else {
+        let status = e.status();
+        let mut resp = Response::new(status)
+            .with_header("Content-Type", "text/plain; charset=utf-8")
+            .with_body(format!("{status} {}: {e}\n", reason(status)));
+        if status == 503 {
+            resp = resp.with_header("Retry-After", "1");
         }
-        match src.fill_more() {
-            Ok(0) => return Ok(None),
-            Ok(_) => {}
-            Err(e) if is_timeout(&e) && deadline.is_some() => {
-                return Err(HeadFail::Http(HttpError::HeadTimeout))
-            }
-            Err(e) if is_timeout(&e) => return Ok(None),
-            Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
-                return Err(HeadFail::Http(head::overflow(src.buffered())))
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return Err(HeadFail::Io),
-        }
-    }
-}
-
-/// `None` for a zero duration, which sockets read as "no timeout".
-fn nonzero(d: Duration) -> Option<Duration> {
-    Some(d).filter(|d| !d.is_zero())
-}
-
-/// Answers a protocol error with its status and a fixed text, and closes.
-fn refuse<W: Write>(out: &mut W, e: HttpError) -> End {
-    let status = e.status();
-    let mut resp = Response::new(status)
-        .with_header("Content-Type", "text/plain; charset=utf-8")
-        .with_body(format!("{status} {}: {e}\n", reason(status)));
-    if status == 503 {
-        resp = resp.with_header("Retry-After", "1");
-    }
-    let ex = Exchange {
-        version: Version::Http11,
-        head_only: false,
-        keep_alive: false,
+        let ex = Exchange {
+            version: Version::Http11,
+            head_only: false,
+            keep_alive: false,
+        };
+        write_response(out, resp, ex).map(|_| ())
     };
-    match write_response(out, resp, ex) {
-        Ok(_) => End::Linger,
-        Err(_) => End::Abort,
+    match written {
+        Ok(()) => CloseReason::Refused(e),
+        Err(_) => CloseReason::Broken,
     }
 }
 

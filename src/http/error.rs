@@ -19,6 +19,9 @@ pub enum HttpError {
     TargetTooLong,
     /// An `HTTP/x.y` version other than 1.0 and 1.1.
     VersionNotSupported,
+    /// The HTTP/2 connection preface (`PRI * HTTP/2.0`): a client speaking HTTP/2 with
+    /// prior knowledge. Refused in HTTP/2's own terms (see the connection loop).
+    Http2Preface,
     /// A method this server does not implement (`CONNECT`).
     MethodNotImplemented,
     /// `Content-Length` that is not `1*DIGIT`, or several that differ.
@@ -41,7 +44,8 @@ pub enum HttpError {
     BodyTimeout,
     /// The body ended (connection closed) before its framed end.
     Truncated,
-    /// The shared request-body budget stayed spent for the whole wait.
+    /// No capacity for this request: every worker busy with a request in progress, or the
+    /// shared request-body budget stayed spent for the whole wait. Retry later.
     Overloaded,
 }
 
@@ -62,7 +66,7 @@ impl HttpError {
             HttpError::HeadTooLarge | HttpError::TooManyHeaders => 431,
             HttpError::MethodNotImplemented | HttpError::UnsupportedTransferEncoding => 501,
             HttpError::Overloaded => 503,
-            HttpError::VersionNotSupported => 505,
+            HttpError::VersionNotSupported | HttpError::Http2Preface => 505,
         }
     }
 }
@@ -75,6 +79,7 @@ impl fmt::Display for HttpError {
             HttpError::TooManyHeaders => "too many header fields",
             HttpError::TargetTooLong => "request-target too long",
             HttpError::VersionNotSupported => "HTTP version not supported",
+            HttpError::Http2Preface => "HTTP/2 is not supported here: use HTTP/1.1",
             HttpError::MethodNotImplemented => "method not implemented",
             HttpError::BadContentLength => "invalid Content-Length",
             HttpError::ConflictingFraming => "Content-Length with Transfer-Encoding",
@@ -86,7 +91,7 @@ impl fmt::Display for HttpError {
             HttpError::HeadTimeout => "request head not received in time",
             HttpError::BodyTimeout => "request body stalled or too slow",
             HttpError::Truncated => "request body truncated",
-            HttpError::Overloaded => "too many request body bytes in flight; retry later",
+            HttpError::Overloaded => "server busy; retry later",
         };
         f.write_str(s)
     }
@@ -118,6 +123,7 @@ mod tests {
             (HttpError::UnsupportedTransferEncoding, 501),
             (HttpError::Overloaded, 503),
             (HttpError::VersionNotSupported, 505),
+            (HttpError::Http2Preface, 505),
         ];
         for (e, s) in cases {
             assert_eq!(e.status(), s, "{e:?}");

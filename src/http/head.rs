@@ -1,14 +1,16 @@
 //! Request-head parsing: httparse for syntax, then the rules httparse leaves to us — size
-//! limits, target form, and (through [`super::framing`]) body framing, `Connection`,
-//! `Expect` and `Host`.
+//! limits, the request-target's form and bytes, `Host` (exactly one in 1.1, a valid
+//! `uri-host [ ":" port ]`), `Expect`, and (through [`super::framing`]) body framing and
+//! `Connection`. An HTTP/2 connection preface is recognised and refused as such.
 //!
 //! Works on a byte slice and returns either a complete [`RequestHead`] with its length, "need
 //! more bytes", or an [`HttpError`]. It never reads, waits or allocates for a partial head.
 
 use super::error::HttpError;
-use super::framing::Fields;
-pub use super::framing::Framing;
+use super::framing::{Fields, Framing};
 use super::message::{Headers, Version};
+use super::syntax::{trim_ows, valid_host};
+use super::target::split_target;
 use super::Limits;
 
 /// A parsed, validated request head.
@@ -32,6 +34,10 @@ pub struct RequestHead {
     pub expect_continue: bool,
 }
 
+/// The start of the HTTP/2 connection preface (RFC 9113 §3.4): as soon as these bytes are
+/// in, the client is known to speak HTTP/2, and no later byte changes that.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2";
+
 /// Stack slots for header fields; heads with more retry with a heap slice of the limit.
 const STACK_HEADERS: usize = 64;
 
@@ -43,6 +49,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<(RequestHead, usize)>
     // at least 4 KiB even under a smaller limit) made the verdict depend on how much had
     // arrived: 400 for an error past the limit in one read, 431 when split (fuzzing).
     let buf = &buf[..buf.len().min(limits.max_head)];
+    h2_preface(buf)?;
     line_too_long(buf, limits)?;
     let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
     match parse_with(buf, limits, &mut stack) {
@@ -92,14 +99,29 @@ fn parse_with<'b>(
         .fold((0, 0), |(n, v), h| (n + h.name.len(), v + h.value.len()));
     let mut headers = Headers::with_capacity(req.headers.len(), names, values);
     let mut fields = Fields::default();
+    let (mut hosts, mut expect) = (0, false);
     for h in req.headers.iter() {
         fields.note(h.name, h.value)?;
+        if h.name.eq_ignore_ascii_case("host") {
+            hosts += 1;
+            if !valid_host(trim_ows(h.value)) {
+                return Err(HttpError::Malformed("invalid Host"));
+            }
+        } else if h.name.eq_ignore_ascii_case("expect") {
+            if !trim_ows(h.value).eq_ignore_ascii_case(b"100-continue") {
+                return Err(HttpError::ExpectationFailed);
+            }
+            expect = true;
+        }
         headers.append(h.name, h.value);
     }
-    let framing = fields.framing(version, limits)?;
+    let framing = fields.request(version, limits)?;
     let keep_alive = fields.keep_alive(version);
-    let expect_continue = version == Version::Http11 && fields.expect_continue;
-    fields.check_host(version)?;
+    let expect_continue = version == Version::Http11 && expect;
+    // RFC 9112 §3.2: exactly one `Host` in HTTP/1.1, at most one in 1.0.
+    if version == Version::Http11 && hosts != 1 || hosts > 1 {
+        return Err(HttpError::Malformed("missing or repeated Host"));
+    }
     Ok(Some((
         RequestHead {
             method: method.to_owned(),
@@ -214,55 +236,17 @@ fn version_error(buf: &[u8]) -> HttpError {
     }
 }
 
-/// Splits a request-target into (path, query) by its form (RFC 9112 §3.2).
-fn split_target(method: &str, target: &str) -> Result<(String, String), HttpError> {
-    if method == "CONNECT" {
-        return Err(HttpError::MethodNotImplemented);
+/// Refuses a head that starts like the HTTP/2 connection preface (after the empty lines a
+/// request may start with), so an HTTP/2 client is told so instead of getting a parse error.
+fn h2_preface(buf: &[u8]) -> Result<(), HttpError> {
+    let start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len());
+    if buf[start..].starts_with(H2_PREFACE) {
+        return Err(HttpError::Http2Preface);
     }
-    let origin = if target.starts_with('/') {
-        target
-    } else if target == "*" {
-        if method != "OPTIONS" {
-            return Err(HttpError::Malformed("asterisk-form target outside OPTIONS"));
-        }
-        return Ok(("*".into(), String::new()));
-    } else if let Some(rest) = strip_scheme(target) {
-        // absolute-form: drop the authority, keep path and query.
-        match rest.find(['/', '?']) {
-            Some(i) if rest.as_bytes()[i] == b'/' => &rest[i..],
-            Some(i) => return Ok(("/".into(), rest[i + 1..].into())),
-            None => "/",
-        }
-    } else {
-        return Err(HttpError::Malformed("invalid request-target"));
-    };
-    Ok(match origin.split_once('?') {
-        Some((p, q)) => (p.into(), q.into()),
-        None => (origin.into(), String::new()),
-    })
-}
-
-fn strip_scheme(target: &str) -> Option<&str> {
-    for scheme in ["http://", "https://"] {
-        // Compared as bytes: a target may hold UTF-8 (httparse passes bytes >= 0x80), and
-        // slicing the str at a fixed length could split a character (found by fuzzing).
-        let t = target.as_bytes();
-        if t.len() > scheme.len() && t[..scheme.len()].eq_ignore_ascii_case(scheme.as_bytes()) {
-            return Some(&target[scheme.len()..]);
-        }
-    }
-    None
-}
-
-/// Trims optional whitespace (SP / HTAB) at both ends.
-pub(crate) fn trim_ows(mut v: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = v {
-        v = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = v {
-        v = rest;
-    }
-    v
+    Ok(())
 }
 
 #[cfg(test)]
@@ -440,6 +424,44 @@ mod tests {
                 true,
                 false,
             ),
+            // Host forms RFC 3986 allows; an empty Host (no authority) is valid too
+            (
+                "GET / HTTP/1.1\r\nHost: [::1]:9000\r\n\r\n",
+                "GET",
+                "/",
+                "",
+                Framing::None,
+                true,
+                false,
+            ),
+            (
+                "GET / HTTP/1.1\r\nHost:\r\n\r\n",
+                "GET",
+                "/",
+                "",
+                Framing::None,
+                true,
+                false,
+            ),
+            // visible characters browsers send unencoded stay accepted
+            (
+                "GET /a|b?q={1}^ HTTP/1.1\r\nHost: a\r\n\r\n",
+                "GET",
+                "/a|b",
+                "q={1}^",
+                Framing::None,
+                true,
+                false,
+            ),
+            (
+                "GET https://h.example:8443?x HTTP/1.1\r\nHost: h\r\n\r\n",
+                "GET",
+                "/",
+                "x",
+                Framing::None,
+                true,
+                false,
+            ),
         ];
         for &(raw, m, p, q, f, ka, ex) in cases {
             let (h, n) = run(raw)
@@ -509,6 +531,22 @@ mod tests {
             ("GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400),
             ("CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n", 501),
             ("\x16\x03\x01\x02\x00\x01\x00\x01", 400),
+            // RFC 9112 §3.2: a Host that is not uri-host [ ":" port ]
+            ("GET / HTTP/1.1\r\nHost: bad host\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a:b\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400),
+            // a target with bytes outside visible ASCII, or a fragment
+            ("GET /caf\u{e9} HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET /a?q=\u{e9} HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET /a#top HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            // absolute-form: userinfo, an empty or invalid authority
+            ("GET http://user@h/x HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            ("GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            ("GET http://:80/x HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            ("GET http://a b/x HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            // the HTTP/2 preface: refused as such
+            ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
             (&long_target, 414),
             (&long_line, 414),
             (&many, 431),
@@ -540,6 +578,8 @@ mod tests {
             ("\r\rGET / HTTP/1.1\r\nHost: a\r\n\r\n".to_string(), 400),
         ];
         let short = [
+            ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
+            ("\r\nPRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
             ("GET / HTTP/3.0\r\nHost: a\r\n\r\n", 505),
             ("GET / HTTP/12\r\nHost: a\r\n\r\n", 505),
             ("GET / H\0\0 x HTTP/1.1\r\nHost: a\r\n\r\n", 400),

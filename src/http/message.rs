@@ -31,8 +31,12 @@ pub struct Headers {
 
 impl Headers {
     /// An empty header map.
-    pub fn new() -> Headers {
-        Headers::default()
+    pub const fn new() -> Headers {
+        Headers {
+            names: String::new(),
+            values: Vec::new(),
+            index: Vec::new(),
+        }
     }
 
     /// An empty map with room for `fields` fields of `name_bytes` and `value_bytes` in all.
@@ -123,11 +127,12 @@ impl<'a, V: AsRef<[u8]>> FromIterator<(&'a str, V)> for Headers {
 }
 
 impl fmt::Debug for Headers {
-    /// Lists names and values, but never the value of a credential header.
+    /// Lists names and values, but shows `***` for a field that holds credentials by its
+    /// name (`Authorization`, `Cookie`, anything naming a key, secret, token or password).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut m = f.debug_map();
         for (n, v) in self.iter() {
-            if crate::fc::is_secret_header(n) {
+            if super::syntax::is_sensitive_field(n) {
                 m.entry(&n, &"***");
             } else {
                 m.entry(&n, &String::from_utf8_lossy(v));
@@ -327,8 +332,11 @@ mod tests {
         h.append("x-fc-access-key-secret", "TOPSECRET");
         h.append("X-Fc-Security-Token", "TOKENVALUE");
         h.append("x-fc-request-id", "rid");
+        h.append("Authorization", "Bearer AUTHVALUE");
         let s = format!("{h:?}");
-        assert!(!s.contains("TOPSECRET") && !s.contains("TOKENVALUE"), "{s}");
+        for secret in ["TOPSECRET", "TOKENVALUE", "AUTHVALUE"] {
+            assert!(!s.contains(secret), "{s}");
+        }
         assert!(s.contains("rid"));
     }
 }

@@ -1,13 +1,12 @@
-//! HTTP/1.1 (RFC 9112) for a server, sans socket: everything here works on a
-//! [`Transport`] (a `Read` with settable timeouts) and a `Write`, so every rule is tested
-//! with byte slices.
+//! HTTP/1.1 (RFC 9112), sans socket: everything here works on a [`Transport`] (a `Read`
+//! with settable timeouts) and a `Write`, so every rule is tested with byte slices.
 //!
-//! httparse does the head syntax; this module adds what it leaves out — size limits, body
-//! framing, chunked decoding, `Expect`, keep-alive, response framing — and the connection
-//! loop that ties them together. It creates no threads, opens no sockets and knows nothing
-//! about Function Compute.
-
-use std::time::Duration;
+//! httparse does the head syntax; this module adds what it leaves out — size limits, the
+//! grammar of targets, `Host` and chunk lines, body framing, chunked decoding, `Expect`,
+//! keep-alive, response framing — and the connection loop that ties them together for a
+//! server, plus the client's half (request heads out, response heads in) on the same reader
+//! and body decoder. It creates no threads, opens no sockets and knows nothing about
+//! Function Compute.
 
 mod body;
 mod budget;
@@ -17,63 +16,37 @@ mod date;
 mod error;
 mod framing;
 mod head;
+mod limits;
 mod message;
 mod pace;
 mod reader;
+mod reply;
 mod response;
+mod syntax;
+mod target;
 
-pub use body::{BodyReader, BodyState};
-pub use budget::BodyBudget;
-pub use conn::{serve, End, Hooks, NoHooks, Phase, Service};
-pub use date::{http_date, rfc3339, rfc3339_now};
-pub use error::HttpError;
-pub use head::{parse as parse_head, Framing, RequestHead};
+pub use limits::Limits;
 pub use message::{Headers, Request, RequestBody, Response, ResponseBody, Version};
-pub use pace::{Pace, TooSlow, Window, RATE_GRACE};
-pub use reader::{ConnReader, Transport};
-pub use response::{reason, write_all_vectored, write_response, Exchange};
 
-/// Every bound the HTTP layer enforces. Defaults admit everything Function Compute's
-/// gateway admits (8 KB of client headers plus its own `x-fc-*` fields, 4 KB path and
-/// query, 32 MB body) with room to spare.
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// Request line plus header fields, in bytes (431 beyond).
-    pub max_head: usize,
-    /// Request-target length in bytes (414 beyond).
-    pub max_target: usize,
-    /// Number of header fields (431 beyond).
-    pub max_headers: usize,
-    /// Decoded body bytes (413 beyond; a larger `Content-Length` is refused unread).
-    pub max_body: u64,
-    /// Most unread body bytes discarded to keep a connection alive after a handler that
-    /// ignored its body; beyond, the connection closes instead.
-    pub drain_max: u64,
-    /// Deadline for the whole head once its first byte arrived (408 beyond).
-    pub head_timeout: Duration,
-    /// Longest stall while reading a body (408 beyond). Zero: none.
-    pub body_timeout: Duration,
-    /// Least average rate, in bytes per second, of a request body (408 below) and of a
-    /// response being written (the connection is dropped), checked from 10 s after the
-    /// first byte. Zero: none.
-    pub min_rate: u64,
-    /// How long an idle keep-alive connection is kept. Zero: forever.
-    pub idle_timeout: Duration,
-}
+pub(crate) use body::{BodyReader, BodyState};
+pub(crate) use budget::BodyBudget;
+pub(crate) use conn::{refuse, serve, CloseReason, End, Hooks, Phase};
+pub(crate) use date::rfc3339_now;
+pub(crate) use error::HttpError;
+pub(crate) use framing::Framing;
+pub(crate) use pace::{tenths_up, Window, RATE_GRACE};
+pub(crate) use reader::{is_timeout, ConnReader, HeadFail, HeadWait};
+pub(crate) use reply::{parse as parse_reply, write_request_head, ReplyHead};
+pub(crate) use response::{copy_stream, write_all_vectored};
 
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_head: 32 * 1024,
-            max_target: 8 * 1024,
-            max_headers: 256,
-            max_body: 32 * 1024 * 1024,
-            drain_max: 256 * 1024,
-            head_timeout: Duration::from_secs(10),
-            body_timeout: Duration::from_secs(30),
-            min_rate: 1024,
-            // FC breaks if the server closes an idle connection in under 15 minutes.
-            idle_timeout: Duration::from_secs(20 * 60),
-        }
-    }
+/// The pieces the fuzz targets drive directly (`--features fuzzing`; not a public API).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use super::body::{BodyReader, BodyState};
+    pub use super::conn::{serve, CloseReason, End, NoHooks};
+    pub use super::framing::Framing;
+    pub use super::head::parse as parse_head;
+    pub use super::reader::{ConnReader, Transport};
+    pub use super::{Limits, Request, Response, Version};
 }

@@ -39,6 +39,7 @@ impl Pace {
     }
 
     /// Starts over (a new exchange on the same connection).
+    #[cfg(test)]
     pub fn reset(&mut self) {
         self.start = None;
         self.bytes = 0;
@@ -133,7 +134,9 @@ impl Window {
 }
 
 /// `d` rounded up to a whole tenth of a second (at least one).
-fn tenths_up(d: Duration) -> Duration {
+/// `d` rounded up to whole tenths of a second (at least one): a timeout that changes only
+/// ten times a second costs a `setsockopt` only that often.
+pub(crate) fn tenths_up(d: Duration) -> Duration {
     Duration::from_millis((d.as_millis() as u64).div_ceil(100).max(1) * 100)
 }
 

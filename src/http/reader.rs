@@ -3,11 +3,15 @@
 //!
 //! It holds bytes that arrived but were not yet consumed (the rest of a head, the start of a
 //! body, a pipelined next request) so nothing is lost between requests. It grows on demand up
-//! to a fixed cap and never beyond. It knows timeouts only as "set this before the next read";
-//! deadlines are computed by the caller.
+//! to a fixed cap and never beyond. It also holds the one loop that reads a message head
+//! (the server's requests and the client's answers alike) under its waits: for the first
+//! byte, then for the whole head. It parses nothing itself: the caller passes the parser.
 
 use std::io::{self, Read};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use super::error::HttpError;
+use super::pace::tenths_up;
 
 /// A byte source whose read timeout can be changed between reads.
 ///
@@ -19,6 +23,12 @@ pub trait Transport: Read {
 }
 
 impl Transport for &std::net::TcpStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        std::net::TcpStream::set_read_timeout(self, timeout)
+    }
+}
+
+impl Transport for std::net::TcpStream {
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
         std::net::TcpStream::set_read_timeout(self, timeout)
     }
@@ -134,14 +144,108 @@ impl<T: Transport> ConnReader<T> {
         self.apply_timeout()?;
         self.inner.read(&mut out[..want])
     }
+}
 
-    /// Makes at least one byte available unless the stream ended (then `false`).
-    pub fn ensure_one(&mut self) -> io::Result<bool> {
-        if self.start < self.end {
-            return Ok(true);
+/// How long [`ConnReader::read_head`] waits.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HeadWait {
+    /// For the first byte (`None`: forever). Past it the peer is idle, not late.
+    pub idle: Option<Duration>,
+    /// For the whole head once its first byte arrived.
+    pub head: Duration,
+    /// A deadline over both, if any.
+    pub until: Option<Instant>,
+}
+
+/// How a head read ended without a head.
+#[derive(Debug)]
+pub(crate) enum HeadFail {
+    /// The peer closed before sending a byte of it.
+    Closed,
+    /// No byte arrived within the idle wait.
+    Idle,
+    /// The head started but did not complete in time.
+    Timeout,
+    /// The peer closed in the middle of the head.
+    Cut,
+    /// The head filled the buffer's cap without completing.
+    Full,
+    /// The parser refused it.
+    Parse(HttpError),
+    /// The transport failed.
+    Io(io::Error),
+}
+
+impl<T: Transport> ConnReader<T> {
+    /// Reads until `parse` finds a complete head at the start of the buffer, then consumes
+    /// it. `first_byte` is told when the head's first byte is seen (it may already be
+    /// buffered). Verdicts depend only on the bytes, never on how they were split.
+    pub(crate) fn read_head<H>(
+        &mut self,
+        wait: HeadWait,
+        mut parse: impl FnMut(&[u8]) -> Result<Option<(H, usize)>, HttpError>,
+        mut first_byte: impl FnMut(Instant),
+    ) -> Result<H, HeadFail> {
+        let mut deadline: Option<Instant> = None;
+        loop {
+            if !self.buffered().is_empty() {
+                match parse(self.buffered()) {
+                    Ok(Some((h, n))) => {
+                        self.consume(n);
+                        return Ok(h);
+                    }
+                    Ok(None) => {}
+                    Err(e) => return Err(HeadFail::Parse(e)),
+                }
+                let now = Instant::now();
+                let d = *deadline.get_or_insert_with(|| {
+                    first_byte(now);
+                    match (now.checked_add(wait.head), wait.until) {
+                        (Some(d), Some(u)) => d.min(u),
+                        (Some(d), None) => d,
+                        (None, Some(u)) => u,
+                        // A head wait too long to represent: a year is as good as forever.
+                        (None, None) => now + Duration::from_secs(365 * 86400),
+                    }
+                });
+                if now >= d {
+                    return Err(HeadFail::Timeout);
+                }
+                self.set_timeout(Some(d - now)).map_err(HeadFail::Io)?;
+            } else {
+                let idle = match wait.until {
+                    Some(u) => {
+                        let left = u.saturating_duration_since(Instant::now());
+                        if left.is_zero() {
+                            return Err(HeadFail::Idle);
+                        }
+                        // Rounded up: the deadline is checked again after each read.
+                        Some(tenths_up(wait.idle.map_or(left, |i| i.min(left))))
+                    }
+                    None => wait.idle,
+                };
+                self.set_timeout(idle).map_err(HeadFail::Io)?;
+            }
+            match self.fill_more() {
+                Ok(0) if deadline.is_none() => return Err(HeadFail::Closed),
+                Ok(0) => return Err(HeadFail::Cut),
+                Ok(_) => {}
+                Err(e) if is_timeout(&e) && deadline.is_some() => return Err(HeadFail::Timeout),
+                Err(e) if is_timeout(&e) => return Err(HeadFail::Idle),
+                Err(e) if e.kind() == io::ErrorKind::InvalidInput => return Err(HeadFail::Full),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(HeadFail::Io(e)),
+            }
         }
-        Ok(self.fill_more()? > 0)
     }
+}
+
+/// True for the errors a socket read or write timeout produces.
+pub(crate) fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 #[cfg(test)]
@@ -200,6 +304,68 @@ mod tests {
         r.set_timeout(b).unwrap();
         r.fill_more().unwrap(); // a real read with a new timeout
         assert_eq!(r.get_ref().1, 2);
+    }
+
+    /// A transport that yields its bytes a few at a time.
+    struct Dribble<'a>(&'a [u8], usize);
+
+    impl Read for Dribble<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    impl Transport for Dribble<'_> {
+        fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn read_head_table() {
+        // Finds the blank line; a head split into 3-byte reads; waits that cannot be
+        // represented as instants (a client's "no head limit, only the call's deadline").
+        let parse = |b: &[u8]| -> Result<Option<(usize, usize)>, HttpError> {
+            Ok(b.windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .map(|i| (i, i + 4)))
+        };
+        let waits = [
+            HeadWait {
+                idle: None,
+                head: Duration::MAX,
+                until: None,
+            },
+            HeadWait {
+                idle: None,
+                head: Duration::MAX,
+                until: Some(Instant::now() + Duration::from_secs(5)),
+            },
+            HeadWait {
+                idle: Some(Duration::from_secs(1)),
+                head: Duration::from_secs(1),
+                until: None,
+            },
+        ];
+        for wait in waits {
+            let mut r = ConnReader::new(Dribble(b"HEAD ME\r\n\r\nrest", 3), 4096);
+            let mut first = 0;
+            let got = r.read_head(wait, parse, |_| first += 1).unwrap();
+            assert_eq!((got, first, r.buffered()), (7, 1, &b"r"[..]), "{wait:?}");
+        }
+        // (input, outcome)
+        let fails: &[(&[u8], &str)] = &[(b"", "Closed"), (b"HEAD", "Cut")];
+        for &(wire, want) in fails {
+            let mut r = ConnReader::new(Dribble(wire, 3), 4096);
+            let e = r.read_head(waits[0], parse, |_| {}).unwrap_err();
+            assert_eq!(format!("{e:?}"), want);
+        }
+        let mut r = ConnReader::new(&[b'x'; 5000][..], 4096);
+        let e = r.read_head(waits[0], parse, |_| {}).unwrap_err();
+        assert!(matches!(e, HeadFail::Full), "{e:?}");
     }
 
     #[test]

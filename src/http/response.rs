@@ -1,5 +1,5 @@
 //! Serializes a [`Response`] onto a `Write`: status line, `Date`, the handler's fields,
-//! framing (`Content-Length`, `chunked` or close-delimited) and `Connection`.
+//! its [`Framing`] (`Content-Length`, `chunked`, close-delimited or none) and `Connection`.
 //!
 //! Framing is always the server's: a handler's `Content-Length`, `Transfer-Encoding`,
 //! `Connection`, `Keep-Alive` or `Date` is dropped with a warning, and so is any field whose
@@ -9,9 +9,10 @@
 
 use std::io::{self, IoSlice, Read, Write};
 
-use super::chunk::is_tchar;
 use super::date::append_http_date_now;
+use super::framing::Framing;
 use super::message::{Response, ResponseBody, Version};
+use super::syntax::is_tchar;
 
 /// Fields that only the server may set.
 const FRAMING: [&str; 5] = [
@@ -75,6 +76,20 @@ pub struct Exchange {
     pub keep_alive: bool,
 }
 
+/// The framing of an answer to `ex` with `status` and `body` (RFC 9112 §6.3): none for
+/// 204 and 304, the length of an in-memory or sized body, `chunked` for an unsized stream
+/// to an HTTP/1.1 client, and the connection's close for one to an HTTP/1.0 client.
+fn framing(status: u16, body: &ResponseBody, version: Version) -> Framing {
+    match body {
+        _ if status == 204 || status == 304 => Framing::None,
+        ResponseBody::Empty => Framing::Length(0),
+        ResponseBody::Bytes(b) => Framing::Length(b.len() as u64),
+        ResponseBody::Stream { len: Some(n), .. } => Framing::Length(*n),
+        ResponseBody::Stream { len: None, .. } if version == Version::Http11 => Framing::Chunked,
+        ResponseBody::Stream { len: None, .. } => Framing::CloseDelimited,
+    }
+}
+
 /// Writes `resp`. Returns whether the connection may stay open afterwards (a close-delimited
 /// body or a short stream forces it closed).
 pub fn write_response<W: Write>(w: &mut W, mut resp: Response, ex: Exchange) -> io::Result<bool> {
@@ -83,8 +98,8 @@ pub fn write_response<W: Write>(w: &mut W, mut resp: Response, ex: Exchange) -> 
         resp = Response::new(500);
     }
     let status = resp.status;
-    let bodiless = status == 204 || status == 304;
-    let mut keep_alive = ex.keep_alive;
+    let framing = framing(status, &resp.body, ex.version);
+    let keep_alive = ex.keep_alive && framing != Framing::CloseDelimited;
     let mut head = take_head_buffer();
     // Formatting into the Vec allocates nothing beyond it.
     let _ = write!(head, "HTTP/1.1 {status} {}\r\nDate: ", reason(status));
@@ -100,27 +115,12 @@ pub fn write_response<W: Write>(w: &mut W, mut resp: Response, ex: Exchange) -> 
         head.extend_from_slice(value);
         head.extend_from_slice(b"\r\n");
     }
-    // Body framing.
-    let mut chunked = false;
-    let length = match &resp.body {
-        _ if bodiless => None,
-        ResponseBody::Empty => Some(0),
-        ResponseBody::Bytes(b) => Some(b.len() as u64),
-        ResponseBody::Stream { len: Some(n), .. } => Some(*n),
-        ResponseBody::Stream { len: None, .. } => {
-            if ex.version == Version::Http11 {
-                chunked = true;
-            } else {
-                keep_alive = false;
-            }
-            None
+    match framing {
+        Framing::Length(n) => {
+            let _ = write!(head, "Content-Length: {n}\r\n");
         }
-    };
-    if let Some(n) = length {
-        let _ = write!(head, "Content-Length: {n}\r\n");
-    }
-    if chunked {
-        head.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
+        Framing::Chunked => head.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+        Framing::CloseDelimited | Framing::None => {}
     }
     if !keep_alive {
         head.extend_from_slice(b"Connection: close\r\n");
@@ -129,21 +129,23 @@ pub fn write_response<W: Write>(w: &mut W, mut resp: Response, ex: Exchange) -> 
     }
     head.extend_from_slice(b"\r\n");
 
-    let result = write_head_and_body(w, &head, resp.body, ex.head_only || bodiless, chunked);
+    let send_body = !ex.head_only && framing != Framing::None;
+    let result = write_head_and_body(w, &head, resp.body, send_body, framing);
     return_head_buffer(head);
     let complete = result?;
     Ok(keep_alive && complete)
 }
 
-/// Sends the serialized head and the body; `false` when a short stream forces a close.
+/// Sends the serialized head and (when `send_body`) the body; `false` when a short stream
+/// forces a close.
 fn write_head_and_body<W: Write>(
     w: &mut W,
     head: &[u8],
     body: ResponseBody,
-    head_only: bool,
-    chunked: bool,
+    send_body: bool,
+    framing: Framing,
 ) -> io::Result<bool> {
-    if head_only {
+    if !send_body {
         w.write_all(head)?;
         return Ok(true);
     }
@@ -154,7 +156,7 @@ fn write_head_and_body<W: Write>(
         }
         ResponseBody::Stream { mut reader, len } => {
             w.write_all(head)?;
-            return copy_stream(w, &mut *reader, len, chunked);
+            return copy_stream(w, &mut *reader, len, framing == Framing::Chunked);
         }
     }
     Ok(true)
@@ -194,9 +196,10 @@ fn refuse_field(name: &str, value: &[u8]) -> Option<&'static str> {
     None
 }
 
-/// Copies a stream body. Returns `false` when a declared length was not met (the
-/// connection must then close, since the client cannot find the next response).
-fn copy_stream<W: Write>(
+/// Copies a stream body (an answer's, or a client's request body), each read sent as it
+/// arrives (one chunk per read when chunked). Returns `false` when a declared length was
+/// not met (the connection must then close: the peer cannot find the next message).
+pub(crate) fn copy_stream<W: Write>(
     w: &mut W,
     r: &mut dyn Read,
     len: Option<u64>,
@@ -214,7 +217,7 @@ fn copy_stream<W: Write>(
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                log::warn!("response body stream failed: {e}");
+                log::warn!("body stream failed: {e}");
                 return Err(e);
             }
         };
@@ -223,7 +226,7 @@ fn copy_stream<W: Write>(
                 w.write_all(b"0\r\n\r\n")?;
             }
             if let Some(l) = left {
-                log::warn!("response body ended {l} bytes short of its Content-Length");
+                log::warn!("body stream ended {l} bytes short of its Content-Length");
                 return Ok(false);
             }
             return Ok(true);

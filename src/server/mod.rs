@@ -1,45 +1,64 @@
 //! The blocking TCP server: bind, accept, place each connection on the [`pool`], run the
 //! HTTP connection loop on it, answer 503 when nothing can take it, and stop gracefully.
 //!
-//! The only place (with the pool) that creates threads and touches sockets. The acceptor
-//! never blocks on a client: placement and the 503 are non-blocking. It never exits on an
-//! `accept` error; it logs it and backs off. Stop (SIGTERM/SIGINT or a [`ShutdownHandle`])
-//! closes the listener at once, closes idle connections and lets requests in flight finish
-//! within the grace period, answered with `Connection: close`.
+//! The only place (with the pool) that creates threads for serving and touches sockets.
+//! What a request becomes is a [`Serve`]: FC's dispatcher around a [`Handler`]
+//! ([`Server::serve`]) or a plain function of the request ([`Server::serve_http`]). The
+//! acceptor never blocks on a client: placement and the 503 are non-blocking. It never exits
+//! on an `accept` error; it logs it and backs off. Stop (SIGTERM/SIGINT or a
+//! [`ShutdownHandle`]) closes the listener at once, closes idle connections and lets requests
+//! in flight finish within the grace period, answered with `Connection: close`.
 
+mod markers;
 mod paced;
 mod pool;
-pub(crate) mod signal;
 mod worker;
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use crate::config::{self, Config, Memory, MemorySource};
+use crate::config::{self, Capacity, Config};
 use crate::fc::{Dispatcher, Handler};
-use crate::http::BodyBudget;
-use crate::logging::StdoutMarkers;
+use crate::http::{self, BodyBudget, HttpError, Request, Response, Window};
+use crate::sys;
+use markers::StdoutMarkers;
+use paced::PacedWriter;
 use pool::{Placement, Pool};
-use worker::{worker, Adjust, Shared};
-
-/// The answer when every worker is busy with a real request.
-const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n\
-Content-Length: 75\r\nRetry-After: 1\r\nConnection: close\r\n\r\n\
-{\"errorMessage\":\"all workers busy with requests\",\"errorType\":\"ServerBusy\"}\n";
+use worker::{worker, Shared};
 
 /// A bound listener, ready to serve.
+///
+/// ```
+/// use fc_runtime::{Config, Server};
+///
+/// let config = Config { host: "127.0.0.1".into(), port: 0, ..Config::default() };
+/// let server = Server::bind(&config).unwrap();
+/// assert_ne!(server.local_addr().unwrap().port(), 0);
+/// ```
 pub struct Server {
     listener: Arc<TcpListener>,
     config: Config,
-    adjust: Adjust,
+    capacity: Capacity,
     stop: Arc<AtomicBool>,
 }
 
 /// Stops a running [`Server::serve`] from another thread, like SIGTERM does.
+///
+/// ```
+/// use fc_runtime::{Config, Context, HandlerError, Server};
+///
+/// let server = Server::bind(&Config { host: "127.0.0.1".into(), port: 0, ..Config::default() }).unwrap();
+/// let stop = server.shutdown_handle();
+/// let t = std::thread::spawn(move || server.serve(|e: Vec<u8>, _: &Context| Ok::<_, HandlerError>(e)));
+/// stop.shutdown();
+/// t.join().unwrap().unwrap();
+/// ```
 #[derive(Clone)]
 pub struct ShutdownHandle {
     listener: Arc<TcpListener>,
@@ -50,39 +69,57 @@ impl ShutdownHandle {
     /// Stops accepting now and starts the graceful drain.
     pub fn shutdown(&self) {
         self.stop.store(true, Ordering::SeqCst);
-        signal::wake(&self.listener);
+        sys::shutdown_read(self.listener.as_raw_fd());
+    }
+}
+
+/// What the workers run for each request.
+pub(crate) trait Serve: Send + Sync + 'static {
+    fn serve(&self, req: Request<'_>) -> Response;
+}
+
+impl<H: Handler> Serve for Dispatcher<H> {
+    fn serve(&self, req: Request<'_>) -> Response {
+        self.handle(req)
+    }
+}
+
+/// A plain function of the request: a panic in it is answered 500 and the server goes on.
+struct Plain<F>(F);
+
+impl<F> Serve for Plain<F>
+where
+    F: Fn(Request<'_>) -> Response + Send + Sync + 'static,
+{
+    fn serve(&self, req: Request<'_>) -> Response {
+        catch_unwind(AssertUnwindSafe(|| (self.0)(req))).unwrap_or_else(|_| {
+            log::error!("request handler panicked: answered 500");
+            Response::new(500)
+        })
     }
 }
 
 impl Server {
-    /// Binds and listens on the configured host and port, after deriving the worker cap
-    /// and body budget left at 0 from the instance memory (see [`Config::resolve`]).
+    /// Resolves the instance's capacity (see [`Config::memory`]), then binds and listens on
+    /// the configured host and port.
     pub fn bind(config: &Config) -> io::Result<Server> {
-        let auto = (config.max_workers == 0, config.body_budget == 0);
-        let config = config.clone().resolve(config::probe);
-        let probed = matches!(
-            config.memory,
-            Some(Memory {
-                source: MemorySource::Cgroup | MemorySource::Physical | MemorySource::Fallback,
-                ..
-            })
-        );
-        let adjust = match auto {
-            (workers, budget) if probed && (workers || budget) => {
-                Adjust::FromHeader { workers, budget }
-            }
-            _ => Adjust::Fixed,
-        };
-        let listener = TcpListener::bind((config.host.as_str(), config.port))?;
+        let capacity = Capacity::resolve(config, config::platform(), config::probe_files);
+        let ip = config::bind_ip(&config.host).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{:?}: {e}", config.host),
+            )
+        })?;
+        let listener = TcpListener::bind(SocketAddr::new(ip, config.port))?;
         Ok(Server {
             listener: Arc::new(listener),
-            config,
-            adjust,
+            config: config.clone(),
+            capacity,
             stop: Arc::new(AtomicBool::new(false)),
         })
     }
 
-    /// The configuration in force, with derived values filled in.
+    /// The configuration this server was bound with.
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -102,37 +139,73 @@ impl Server {
 
     /// Makes SIGTERM and SIGINT stop this server gracefully (process-wide; for binaries).
     pub fn handle_signals(&self) -> io::Result<()> {
-        signal::install(&self.listener)
+        sys::install_stop_hook()?;
+        sys::watch_listener(self.listener.as_raw_fd());
+        Ok(())
     }
 
-    fn stopping(&self) -> bool {
-        self.stop.load(Ordering::SeqCst) || signal::stop_requested()
+    /// The start-up line: port, capacity and limits.
+    pub(crate) fn summary(&self, port: u16) -> String {
+        self.config.summary(&self.capacity, port)
     }
 
-    /// Serves `handler` until stopped, then drains. Returns once every request in flight
-    /// was answered or the grace period ran out.
-    pub fn serve<H: Handler>(mut self, handler: H) -> io::Result<()> {
+    /// Serves `handler` the way Function Compute calls a function — event invocations,
+    /// HTTP passthrough and lifecycle hooks, with marker lines, request ids on log lines
+    /// and FC's error shapes — until stopped, then drains. Returns once every request in
+    /// flight was answered or the grace period ran out.
+    pub fn serve<H: Handler>(self, handler: H) -> io::Result<()> {
         let markers = Arc::new(StdoutMarkers::new());
-        let config = std::mem::take(&mut self.config);
-        let shared = Arc::new(Shared::new(
-            Pool::new(config.max_workers, config.worker_idle),
-            Dispatcher::new(handler, markers, config.strip_base_path),
-            BodyBudget::new(config.body_budget, config.body_wait),
+        let strip = self.config.strip_base_path;
+        self.run(Dispatcher::new(handler, markers, strip))
+    }
+
+    /// Serves plain HTTP with the same limits, pool and graceful stop, but none of FC's
+    /// rules: no routing, markers or reserved headers. For gateways and proxies in front of
+    /// a function (`fc-local serve` is one); a panic in `f` is answered 500.
+    ///
+    /// ```
+    /// use fc_runtime::{Config, Response, Server};
+    ///
+    /// let server = Server::bind(&Config { host: "127.0.0.1".into(), port: 0, ..Config::default() }).unwrap();
+    /// let stop = server.shutdown_handle();
+    /// let t = std::thread::spawn(move || server.serve_http(|req| Response::ok(req.path)));
+    /// stop.shutdown();
+    /// t.join().unwrap().unwrap();
+    /// ```
+    pub fn serve_http<F>(self, f: F) -> io::Result<()>
+    where
+        F: Fn(Request<'_>) -> Response + Send + Sync + 'static,
+    {
+        self.run(Plain(f))
+    }
+
+    fn run<S: Serve>(self, service: S) -> io::Result<()> {
+        let Server {
+            listener,
             config,
-            self.adjust,
+            capacity,
+            stop,
+        } = self;
+        let stopping = || stop.load(Ordering::SeqCst) || sys::stop_requested();
+        let shared = Arc::new(Shared::new(
+            Pool::new(capacity.workers, config.worker_idle),
+            service,
+            BodyBudget::new(capacity.body_budget, config.body_wait),
+            config,
+            capacity,
         ));
         let pool = &shared.pool;
         let mut backoff = Duration::from_millis(5);
-        while !self.stopping() {
-            match self.listener.accept() {
+        while !stopping() {
+            match listener.accept() {
                 Ok((stream, _)) => {
                     backoff = Duration::from_millis(5);
-                    if self.stopping() {
+                    if stopping() {
                         break;
                     }
-                    self.place(&shared, stream);
+                    place(&shared, stream);
                 }
-                Err(_) if self.stopping() => break,
+                Err(_) if stopping() => break,
                 Err(e)
                     if matches!(
                         e.kind(),
@@ -148,8 +221,8 @@ impl Server {
                 }
             }
         }
-        signal::uninstall();
-        drop(self.listener);
+        sys::forget_listener();
+        drop(listener);
         let grace = shared.config.grace;
         log::info!("stopping: draining requests in flight (grace {grace:?})");
         let busy = pool.drain(grace);
@@ -158,53 +231,47 @@ impl Server {
         }
         Ok(())
     }
+}
 
-    fn place<H: Handler>(&self, shared: &Arc<Shared<H>>, stream: TcpStream) {
-        match shared.pool.dispatch(stream) {
-            Placement::Queued => {}
-            Placement::Reject(stream) => reject(stream),
-            Placement::Spawn(slot, stream) => {
-                let (shared2, slot2) = (shared.clone(), slot.clone());
-                let spawned = thread::Builder::new()
-                    .name("fc-worker".into())
-                    .stack_size(shared.config.stack_size)
-                    .spawn(move || worker(&shared2, &slot2, stream));
-                if let Err(e) = spawned {
-                    log::warn!("cannot start a worker thread: {e}");
-                    shared.pool.spawn_failed(&slot);
-                }
+fn place<S: Serve>(shared: &Arc<Shared<S>>, stream: TcpStream) {
+    match shared.pool.dispatch(stream) {
+        Placement::Queued => {}
+        Placement::Reject(stream) => reject(stream),
+        Placement::Spawn(slot, stream) => {
+            let (shared2, slot2) = (shared.clone(), slot.clone());
+            let spawned = thread::Builder::new()
+                .name("fc-worker".into())
+                .stack_size(shared.config.stack_size)
+                .spawn(move || worker(&shared2, &slot2, stream));
+            if let Err(e) = spawned {
+                log::warn!("cannot start a worker thread: {e}");
+                shared.pool.spawn_failed(&slot);
             }
         }
     }
 }
 
-/// The fast 503: never blocks the acceptor.
-fn reject(mut stream: TcpStream) {
+/// The fast 503 when every worker is busy with a request in progress: the same answer as
+/// any other refusal ([`http::refuse`] with `Overloaded`), written through the workers'
+/// writer type (no second copy of the response writer in the binary, and no rate rule: a
+/// zero window), and it never blocks the acceptor.
+fn reject(stream: TcpStream) {
     if stream.set_nonblocking(true).is_err() {
         return;
     }
     // Discard what already arrived, so closing sends FIN, not a reset that could beat the
     // answer to the client.
     let mut buf = [0u8; 4096];
-    while let Ok(n) = stream.read(&mut buf) {
+    while let Ok(n) = (&stream).read(&mut buf) {
         if n == 0 {
             break;
         }
     }
-    let _ = stream.write_all(BUSY);
+    let window = Window::new(Duration::ZERO, 0);
+    http::refuse(
+        &mut PacedWriter::new(&stream, &window),
+        HttpError::Overloaded,
+    );
     let _ = stream.shutdown(Shutdown::Write);
     log::warn!("all workers busy with requests: answered 503");
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn busy_answer_is_framed_exactly() {
-        let s = std::str::from_utf8(super::BUSY).unwrap();
-        let (head, body) = s.split_once("\r\n\r\n").unwrap();
-        assert!(
-            head.contains(&format!("Content-Length: {}", body.len())),
-            "{s}"
-        );
-    }
 }

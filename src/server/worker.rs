@@ -1,8 +1,8 @@
 //! What a worker thread does: serve connections one after another (the HTTP connection
 //! loop over the socket, with the pool's phases, the body budget and the response write
 //! window as its hooks), linger after a last answer, and take the next connection from the
-//! pool until it sits idle too long. Also the state every worker shares, including the
-//! one-time lowering of derived limits to the memory FC states on a request.
+//! pool until it sits idle too long. Also the state every worker shares, and applying the
+//! one-time lowering of derived limits that [`Capacity`] decides from `x-fc-function-memory`.
 //!
 //! It does not accept connections or decide where they go: that is the acceptor's
 //! (`server/mod.rs`) and the pool's.
@@ -10,15 +10,14 @@
 use std::io::Read;
 use std::net::{Shutdown, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::paced::PacedWriter;
 use super::pool::{Pool, Slot};
-use crate::config::{self, Config};
-use crate::fc::{Dispatcher, Handler};
-use crate::http::{self, BodyBudget, ConnReader, End, Hooks, Phase, Window};
+use super::Serve;
+use crate::config::{Capacity, Config};
+use crate::http::{self, BodyBudget, CloseReason, ConnReader, End, Hooks, Limits, Phase, Window};
 
 /// How long a closing connection is read and discarded so our last answer is not lost to
 /// a reset.
@@ -26,81 +25,62 @@ const LINGER: Duration = Duration::from_millis(500);
 /// Most bytes discarded while lingering.
 const LINGER_BYTES: usize = 64 * 1024;
 
-/// Whether the first `x-fc-function-memory` header may still lower derived limits.
-#[derive(Clone, Copy, Debug)]
-pub(super) enum Adjust {
-    /// Memory was given (flag or platform variable), or nothing was derived.
-    Fixed,
-    /// Memory was probed; these derived limits follow a smaller figure from the header.
-    FromHeader { workers: bool, budget: bool },
-}
-
 /// What every worker shares.
-pub(super) struct Shared<H> {
+pub(super) struct Shared<S> {
     pub(super) pool: Pool,
-    pub(super) dispatcher: Dispatcher<H>,
-    pub(super) budget: BodyBudget,
+    service: S,
+    budget: BodyBudget,
     pub(super) config: Config,
-    /// Still waiting for an `x-fc-function-memory` header to adjust to.
-    adjust_pending: AtomicBool,
-    adjust: Adjust,
+    capacity: Capacity,
+    /// `config.limits` with the body limit kept within the budget.
+    limits: Limits,
 }
 
-impl<H> Shared<H> {
-    /// What workers share; `adjust` says whether a header may still lower derived limits.
+impl<S: Serve> Shared<S> {
     pub(super) fn new(
         pool: Pool,
-        dispatcher: Dispatcher<H>,
+        service: S,
         budget: BodyBudget,
         config: Config,
-        adjust: Adjust,
+        capacity: Capacity,
     ) -> Self {
+        let limits = Limits {
+            max_body: capacity.max_body(&config.limits),
+            ..config.limits.clone()
+        };
         Shared {
             pool,
-            dispatcher,
+            service,
             budget,
             config,
-            adjust_pending: AtomicBool::new(matches!(adjust, Adjust::FromHeader { .. })),
-            adjust,
+            capacity,
+            limits,
         }
     }
 
     /// Lowers derived limits once, to the memory the platform states on a request, when
     /// that is less than what was probed at start.
-    fn adjust_to(&self, req: &http::Request<'_>) {
-        let Adjust::FromHeader { workers, budget } = self.adjust else {
+    fn lower_to(&self, req: &http::Request<'_>) {
+        let Some(l) = self.capacity.lower_to(&req.headers) else {
             return;
         };
-        let Some(v) = req.headers.get("x-fc-function-memory") else {
-            return;
-        };
-        self.adjust_pending.store(false, Ordering::Relaxed);
-        let probed = self.config.memory.map_or(u64::MAX, |m| m.bytes);
-        let Some(bytes) = config::from_megabytes(v).filter(|&b| b < probed) else {
-            return;
-        };
-        let d = config::derive(bytes);
-        if workers {
-            self.pool.shrink_cap(d.workers);
+        if let Some(w) = l.workers {
+            self.pool.shrink_cap(w);
         }
-        if budget {
-            self.budget.shrink_to(d.body_budget);
+        if let Some(b) = l.body_budget {
+            self.budget.shrink_to(b);
         }
         log::info!(
             "instance memory {}MiB (x-fc-function-memory): workers<={} body-budget={}",
-            bytes >> 20,
-            if workers {
-                d.workers
-            } else {
-                self.config.max_workers
-            },
+            l.memory >> 20,
+            l.workers.unwrap_or(self.capacity.workers),
             self.budget.total()
         );
     }
 }
 
 /// A worker thread: serves connections until idle for too long or draining.
-pub(super) fn worker<H: Handler>(shared: &Shared<H>, slot: &Arc<Slot>, first: TcpStream) {
+pub(super) fn worker<S: Serve>(shared: &Shared<S>, slot: &Arc<Slot>, first: TcpStream) {
     let mut next = Some(first);
     while let Some(stream) = next {
         serve_connection(shared, slot, stream);
@@ -131,13 +111,13 @@ impl Hooks for SlotHooks<'_> {
     }
 }
 
-fn serve_connection<H: Handler>(shared: &Shared<H>, slot: &Slot, stream: TcpStream) {
+fn serve_connection<S: Serve>(shared: &Shared<S>, slot: &Slot, stream: TcpStream) {
     let (pool, cfg) = (&shared.pool, &shared.config);
     let _ = stream.set_nodelay(true);
     let stream = Arc::new(stream);
     slot.attach(stream.clone());
-    let mut reader = ConnReader::new(&*stream, cfg.limits.max_head);
-    let window = Window::new(cfg.write_timeout, cfg.limits.min_rate);
+    let mut reader = ConnReader::new(&*stream, shared.limits.max_head);
+    let window = Window::new(cfg.write_timeout, shared.limits.min_rate);
     let mut writer = PacedWriter::new(&stream, &window);
     let mut hooks = SlotHooks {
         slot,
@@ -146,26 +126,26 @@ fn serve_connection<H: Handler>(shared: &Shared<H>, slot: &Slot, stream: TcpStre
         window: &window,
     };
     let mut service = |req: http::Request<'_>| {
-        if shared.adjust_pending.load(Ordering::Relaxed) {
-            shared.adjust_to(&req);
+        if shared.capacity.awaiting_header() {
+            shared.lower_to(&req);
         }
-        shared.dispatcher.handle(req)
+        shared.service.serve(req)
     };
-    let end = catch_unwind(AssertUnwindSafe(|| {
+    let why = catch_unwind(AssertUnwindSafe(|| {
         http::serve(
             &mut reader,
             &mut writer,
-            &cfg.limits,
+            &shared.limits,
             &mut service,
             &mut hooks,
         )
     }))
     .unwrap_or_else(|_| {
         log::error!("connection aborted by a panic outside the handler");
-        End::Abort
+        CloseReason::Broken
     });
     let unread = !reader.buffered().is_empty();
-    match end {
+    match why.end() {
         End::Linger => linger(&stream, slot, pool),
         End::Done if unread => linger(&stream, slot, pool),
         End::Done | End::Abort => {}

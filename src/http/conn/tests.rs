@@ -2,7 +2,8 @@
 //! shared helpers. Split invariance and the hooks (phases, body budget) have their own files.
 
 use super::*;
-use std::io::Read;
+use std::io::{self, Read};
+use std::time::Duration;
 
 mod hooks;
 mod split;
@@ -63,7 +64,11 @@ fn limits() -> Limits {
 }
 
 /// Runs the loop over `wire` cut at `cuts`; returns output without Date lines, and the end.
-fn run_split(wire: &[u8], cuts: Vec<usize>, svc: fn(Request<'_>) -> Response) -> (String, End) {
+fn run_split(
+    wire: &[u8],
+    cuts: Vec<usize>,
+    svc: fn(Request<'_>) -> Response,
+) -> (String, CloseReason) {
     let limits = limits();
     let mut src = ConnReader::new(
         Split {
@@ -84,7 +89,7 @@ fn run_split(wire: &[u8], cuts: Vec<usize>, svc: fn(Request<'_>) -> Response) ->
     (text, end)
 }
 
-fn run(wire: &str, svc: fn(Request<'_>) -> Response) -> (String, End) {
+fn run(wire: &str, svc: fn(Request<'_>) -> Response) -> (String, CloseReason) {
     run_split(wire.as_bytes(), vec![], svc)
 }
 
@@ -104,7 +109,13 @@ fn exchanges_table() {
             body.len()
         )
     };
-    type Case = (String, fn(Request<'_>) -> Response, String, End);
+    type Case = (
+        String,
+        fn(Request<'_>) -> Response,
+        String,
+        End,
+        CloseReason,
+    );
     let cases: Vec<Case> = vec![
         // pipelined, answered in order, then EOF
         (
@@ -112,6 +123,7 @@ fn exchanges_table() {
             echo,
             format!("{}{}{}", ok("GET /a? "), ok("POST /b?x=1 abc"), ok("GET /c? ")),
             End::Done,
+            CloseReason::PeerClosed,
         ),
         // Connection: close ends after the first answer; the rest is not read
         (
@@ -119,15 +131,17 @@ fn exchanges_table() {
             echo,
             ok_close("GET /? "),
             End::Done,
+            CloseReason::ClientClose,
         ),
         // HTTP/1.0 closes by default
-        ("GET / HTTP/1.0\r\n\r\n".into(), echo, ok_close("GET /? "), End::Done),
+        ("GET / HTTP/1.0\r\n\r\n".into(), echo, ok_close("GET /? "), End::Done, CloseReason::ClientClose),
         // chunked request body
         (
             format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;e=1\r\nde\r\n0\r\nT: 1\r\n\r\nGET /n HTTP/1.1\r\n{H}\r\n"),
             echo,
             format!("{}{}", ok("POST /? abcde"), ok("GET /n? ")),
             End::Done,
+            CloseReason::PeerClosed,
         ),
         // a small unread body is drained and the connection stays usable
         (
@@ -135,6 +149,7 @@ fn exchanges_table() {
             ignore,
             format!("{}{}", ok("ignored"), ok("ignored")),
             End::Done,
+            CloseReason::PeerClosed,
         ),
         // an unread body over the drain bound closes after the answer
         (
@@ -142,6 +157,7 @@ fn exchanges_table() {
             ignore,
             ok_close("ignored"),
             End::Linger,
+            CloseReason::BodyUnread,
         ),
         // HEAD: head only
         (
@@ -149,6 +165,7 @@ fn exchanges_table() {
             echo,
             "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n".into(),
             End::Done,
+            CloseReason::PeerClosed,
         ),
         // 100-continue sent when the handler reads
         (
@@ -156,6 +173,7 @@ fn exchanges_table() {
             echo,
             format!("HTTP/1.1 100 Continue\r\n\r\n{}", ok("PUT /? hi")),
             End::Done,
+            CloseReason::PeerClosed,
         ),
         // ... and not sent when it does not: answer, then close
         (
@@ -163,12 +181,13 @@ fn exchanges_table() {
             ignore,
             ok_close("ignored"),
             End::Linger,
+            CloseReason::BodyUnread,
         ),
     ];
-    for (wire, svc, want, end) in cases {
+    for (wire, svc, want, end, why) in cases {
         let (got, e) = run(&wire, svc);
         assert_eq!(got, want, "input {wire:?}");
-        assert_eq!(e, end, "input {wire:?}");
+        assert_eq!((e, e.end()), (why, end), "input {wire:?}");
     }
 }
 
@@ -241,8 +260,24 @@ fn refusals_table() {
             1,
             "one answer only: {got}"
         );
-        assert_eq!(end, End::Linger);
+        assert_eq!(end.end(), End::Linger);
+        assert!(
+            matches!(end, CloseReason::Refused(e) if e.status() == status),
+            "{end:?}"
+        );
     }
+}
+
+#[test]
+fn an_http2_preface_is_refused_in_http2_terms() {
+    let (_, why) = run("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", echo);
+    assert_eq!(why, CloseReason::Refused(HttpError::Http2Preface));
+    let limits = limits();
+    let wire = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    let mut src = ConnReader::new(&wire[..], limits.max_head);
+    let mut out = Vec::new();
+    serve(&mut src, &mut out, &limits, &mut echo, &mut NoHooks);
+    assert_eq!(out, H2_REFUSAL, "SETTINGS, then GOAWAY(HTTP_1_1_REQUIRED)");
 }
 
 /// A client that sent a head and then waits (reads time out), as a client does that wants
@@ -276,7 +311,7 @@ fn a_body_too_large_to_drain_is_not_waited_for() {
         let wire = format!("POST / HTTP/1.1\r\n{H}Content-Length: {len}\r\n\r\n");
         let mut src = ConnReader::new(Waiting(wire.as_bytes()), 4096);
         let mut out = Vec::new();
-        let end = serve(&mut src, &mut out, &limits(), &mut ignore, &mut NoHooks);
+        let end = serve(&mut src, &mut out, &limits(), &mut ignore, &mut NoHooks).end();
         let got = String::from_utf8_lossy(&out);
         assert!(got.starts_with(want), "{len}: {got}");
         assert!(got.contains("Connection: close"), "{len}: {got}");

@@ -2,6 +2,7 @@
 //! body budget it charges.
 
 use super::*;
+use std::time::Duration;
 
 /// Records phases and can stop the loop at the second idle.
 struct Recorder(Vec<Phase>, bool);

@@ -1,0 +1,110 @@
+//! Readiness: when a started child serves. [`Ready::Tcp`] is FC's own health check (a TCP
+//! connect); [`Ready::Http`] asks a path and accepts any answer below 500. Polled fast at
+//! first — a server is often ready within a millisecond — then backing off, and given up at
+//! the deadline, when the child exits, or when a stop signal arrives.
+
+use std::net::SocketAddr;
+use std::process::ExitStatus;
+use std::time::{Duration, Instant};
+
+use super::Child;
+use crate::client::{Call, Connection};
+use crate::sys;
+
+/// What "ready" means.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ready {
+    /// A TCP connect to this address succeeds.
+    Tcp(SocketAddr),
+    /// `GET path` at this address answers with a status below 500.
+    Http {
+        /// Where the server listens.
+        addr: SocketAddr,
+        /// The path to ask (`/healthz`).
+        path: String,
+    },
+}
+
+/// Why a child never became ready.
+#[derive(Debug)]
+pub enum NotReady {
+    /// It exited first, with this status.
+    Exited(ExitStatus),
+    /// The deadline came first; the last probe's answer, if it said anything.
+    TimedOut {
+        /// How long was waited.
+        waited: Duration,
+        /// What the last probe saw (`connection refused`, `status 503`...).
+        last: String,
+    },
+    /// SIGTERM or SIGINT arrived while waiting.
+    Stopped,
+}
+
+impl std::fmt::Display for NotReady {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotReady::Exited(s) => write!(f, "exited before it was ready ({s})"),
+            NotReady::TimedOut { waited, last } => {
+                write!(
+                    f,
+                    "not ready after {:.1} s (last probe: {last})",
+                    waited.as_secs_f64()
+                )
+            }
+            NotReady::Stopped => f.write_str("stop signal while waiting for it to be ready"),
+        }
+    }
+}
+
+/// First pause between probes, and the longest.
+const FIRST_PAUSE: Duration = Duration::from_micros(50);
+const MAX_PAUSE: Duration = Duration::from_millis(5);
+
+pub(super) fn wait(child: &Child, ready: &Ready, deadline: Instant) -> Result<Duration, NotReady> {
+    let mut pause = FIRST_PAUSE;
+    loop {
+        let last = match probe(ready, deadline) {
+            Ok(()) => return Ok(child.started().elapsed()),
+            Err(why) => why,
+        };
+        if let Some(s) = child.status() {
+            return Err(NotReady::Exited(s));
+        }
+        if sys::stop_requested() {
+            return Err(NotReady::Stopped);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(NotReady::TimedOut {
+                waited: child.started().elapsed(),
+                last,
+            });
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(MAX_PAUSE);
+    }
+}
+
+/// One probe: `Ok` when ready, else what it saw.
+fn probe(ready: &Ready, deadline: Instant) -> Result<(), String> {
+    let limit = deadline
+        .saturating_duration_since(Instant::now())
+        .clamp(Duration::from_millis(1), Duration::from_secs(2));
+    match ready {
+        Ready::Tcp(addr) => std::net::TcpStream::connect_timeout(addr, limit)
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        Ready::Http { addr, path } => {
+            let conn = Connection::open(*addr, limit).map_err(|e| e.to_string())?;
+            let reply = conn
+                .call(Call::new("GET", path, Instant::now() + limit))
+                .map_err(|e| e.to_string())?;
+            if reply.status < 500 {
+                Ok(())
+            } else {
+                Err(format!("status {}", reply.status))
+            }
+        }
+    }
+}
