@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::util::parse_duration;
+use fc_runtime::units;
 
 /// What to run.
 pub enum Command {
@@ -69,53 +69,7 @@ pub struct Opts {
     pub grace: Duration,
 }
 
-pub const HELP: &str = "\
-fc-local: run a custom runtime the way Alibaba Cloud Function Compute does.
-
-USAGE
-  fc-local invoke   [OPTIONS] [--event EVENT] [-- COMMAND...]
-  fc-local serve    [OPTIONS] [--listen ADDR] [-- COMMAND...]
-  fc-local selftest [OPTIONS] [--idle DUR] [-- COMMAND...]
-
-THE FUNCTION
-  --code DIR         run DIR/bootstrap by absolute path in DIR (default: .)
-  -- COMMAND...      run this command instead (in the current directory)
-  --port P           port the function listens on: FC_CUSTOM_LISTEN_PORT (default 9000;
-                     0 = a free one). With neither --code nor a command, --port means
-                     a server that is already running on 127.0.0.1:P.
-  --name NAME        FC_FUNCTION_NAME (default: the code directory's name)
-  --handler H        FC_FUNCTION_HANDLER (default index.handler)
-  --memory MB        FC_FUNCTION_MEMORY_SIZE (default 512)
-  --timeout DUR      function timeout (default 60s)
-  --region R         FC_REGION (default cn-hangzhou)
-  --account-id ID    FC_ACCOUNT_ID (default 1234567890123456)
-  --service S        FC 2.0 service name (default fc-local)
-  --initializer      call POST /initialize once before the first call
-  --initialization-timeout DUR   (default 30s)
-  --access-key-id ID / --access-key-secret S / --security-token T
-                     role credentials for the function (none unless given)
-  --env K=V          one more environment variable (repeatable)
-  --start-timeout DUR  start window for the TCP health check (default 120s)
-  -v, --verbose      show the function's output as it happens
-
-INVOKE
-  --event EVENT      '-' reads stdin; the path of a file reads the file; anything else is
-                     the event itself (default: empty)
-  --repeat N         N invocations on the same (warm) instance (default 1)
-
-SERVE
-  --listen ADDR      the gateway's address (default 127.0.0.1:8000)
-  --fc2-prefix       also serve under /2016-08-15/proxy/<service>/<function>
-
-SELFTEST
-  --idle DUR         keep-alive idle wait (default 20s; FC's real rule is 15m)
-
-STOPPING
-  --grace DUR        after SIGTERM, how long the function may take to exit before
-                     SIGKILL (default 10s)
-
-Exit status: invoke 1 on a failed invocation; selftest 1 on any FAIL; 2 on bad usage.
-";
+pub const HELP: &str = include_str!("cli/help.txt");
 
 /// Flags that take a value.
 const VALUED: &[&str] = &[
@@ -258,7 +212,9 @@ fn set(
     code: &mut Option<PathBuf>,
     port_given: &mut bool,
 ) -> Result<(), String> {
-    let dur = |v: &str| parse_duration(v).ok_or(format!("--{name}: '{v}' is not a duration"));
+    let dur = |v: &str| {
+        units::duration(v).map_err(|e| format!("--{name}: '{v}' is not a duration ({e})"))
+    };
     let f = &mut o.function;
     match name {
         "code" => *code = Some(PathBuf::from(v)),

@@ -4,56 +4,36 @@
 //! headers stripped, `X-Fc-Request-Id` and `X-Fc-Log-Result` (for `X-Fc-Log-Type: Tail`)
 //! added, the function timeout enforced, connections to the function kept alive.
 //!
-//! The inbound side is the library's own connection loop (`http::serve`); this module adds
-//! threads, the forwarding and the stop sequence (drain, `GET /pre-stop`, SIGTERM, grace,
+//! The inbound side is the library's own server in plain-HTTP mode (`Server::serve_http`:
+//! its limits, pool, 503 and graceful stop); this module adds the forwarding (in `calls.rs`)
+//! and the stop sequence after the server drained (`GET /pre-stop`, SIGTERM, grace,
 //! SIGKILL). A call in flight when the instance dies gets FC's 502; the next call starts a
 //! new instance, as FC does.
 
-use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fc_runtime::http::{self, ConnReader, End, Hooks, Limits, Phase, Request};
+use fc_runtime::{Config, Limits, Server, Setting};
 
 use crate::cli::Opts;
-use crate::client::Pool;
-use crate::instance::Instance;
-use crate::platform::error_json;
+use crate::instance::{describe_stop, FcCall, Instance};
 use crate::util::{human, request_id, say};
 
 mod calls;
 
-/// Idle connections kept to the function.
-const POOL: usize = 64;
-/// Client connections served at once; more get a 503 and are closed.
+/// Client connections served at once; more get a 503 (idle ones are closed first).
 const MAX_CONNS: usize = 512;
-
-struct Tracked {
-    stream: TcpStream,
-    phase: AtomicU8,
-}
-
-/// The instance calls go to, and its connection pool; replaced when the instance died.
-struct Live {
-    inst: Instance,
-    pool: Arc<Pool>,
-}
 
 struct Gateway {
     opts: Opts,
     prefix: Option<String>,
-    live: Mutex<Live>,
-    stopping: AtomicBool,
-    conns: Mutex<HashMap<u64, Arc<Tracked>>>,
-    next: AtomicU64,
+    /// The instance calls go to; replaced when it died.
+    live: Mutex<Arc<Instance>>,
 }
 
 pub fn run(o: Opts) -> i32 {
-    let listener = match TcpListener::bind(&o.listen) {
-        Ok(l) => l,
+    let server = match Server::bind(&inbound(&o)) {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("fc-local: cannot listen on {}: {e}", o.listen);
             return 1;
@@ -66,7 +46,7 @@ pub fn run(o: Opts) -> i32 {
             return 1;
         }
     };
-    if let Err(e) = fc_runtime::signals::install(&listener) {
+    if let Err(e) = server.handle_signals() {
         eprintln!("fc-local: cannot install the SIGTERM hook: {e}");
     }
     let prefix = o.fc2_prefix.then(|| {
@@ -75,7 +55,7 @@ pub fn run(o: Opts) -> i32 {
             o.function.service, o.function.name
         )
     });
-    let addr = listener
+    let addr = server
         .local_addr()
         .map_or(o.listen.clone(), |a| a.to_string());
     eprintln!(
@@ -85,70 +65,67 @@ pub fn run(o: Opts) -> i32 {
     );
     let gw = Arc::new(Gateway {
         opts: o.clone(),
-
         prefix,
-        live: Mutex::new(Live {
-            pool: Arc::new(Pool::new(inst.addr(), POOL)),
-            inst,
-        }),
-        stopping: AtomicBool::new(false),
-        conns: Mutex::new(HashMap::new()),
-        next: AtomicU64::new(0),
+        live: Mutex::new(Arc::new(inst)),
     });
-    let mut threads = Vec::new();
-    for s in listener.incoming() {
-        if fc_runtime::signals::stop_requested() {
-            break;
-        }
-        let Ok(mut s) = s else {
-            std::thread::sleep(Duration::from_millis(5));
-            continue;
-        };
-        if gw.conns.lock().unwrap().len() >= MAX_CONNS {
-            let body = error_json("ServiceUnavailable", "too many connections to fc-local", "");
-            let head = format!("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
-            let _ = s.write_all(format!("{head}{body}").as_bytes());
-            continue;
-        }
-        threads.retain(|t: &std::thread::JoinHandle<()>| !t.is_finished());
-        let gw = gw.clone();
-        threads.push(std::thread::spawn(move || serve_conn(&gw, s)));
+    let gw2 = gw.clone();
+    if let Err(e) = server.serve_http(move |req| gw2.handle(req)) {
+        eprintln!("fc-local: gateway failed: {e}");
     }
-    eprintln!("fc-local: stopping: finishing calls in flight");
-    gw.stopping.store(true, Ordering::SeqCst);
-    for t in gw.conns.lock().unwrap().values() {
-        if t.phase.load(Ordering::SeqCst) != Phase::Active as u8 {
-            let _ = t.stream.shutdown(Shutdown::Both);
-        }
-    }
-    for t in threads {
-        let _ = t.join();
-    }
-    let mut live = gw.live.lock().unwrap();
-    live.pool.clear();
-    if live.inst.started() && live.inst.exit_status().is_none() {
+    eprintln!("fc-local: stopping: calls in flight finished");
+    let inst = gw.live.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    if inst.started() && inst.exit_status().is_none() {
         let rid = request_id();
-        let r = gw.forward(
-            &live.pool,
-            "GET",
-            "/pre-stop",
-            Vec::new(),
-            &[],
-            &rid,
-            "/pre-stop",
-        );
+        let r = inst.call(FcCall {
+            method: "GET",
+            target: "/pre-stop",
+            headers: Vec::new(),
+            body: b"",
+            control_path: Some("/pre-stop"),
+            request_id: &rid,
+            timeout: o.function.timeout,
+        });
         match r {
             Ok(r) => eprintln!("fc-local: GET /pre-stop -> {}", r.status),
             Err(e) => eprintln!("fc-local: GET /pre-stop failed: {e}"),
         }
     }
-    eprintln!("fc-local: function {}", live.inst.stop(o.grace).describe());
+    inst.close_connections();
+    eprintln!("fc-local: function {}", describe_stop(inst.stop(o.grace)));
     0
+}
+
+/// The gateway's own server: `--listen`, FC's limits checked by the gateway itself (so the
+/// server's are wider), calls in flight allowed to finish within the function timeout.
+fn inbound(o: &Opts) -> Config {
+    let (host, port) = match o.listen.rsplit_once(':') {
+        Some((h, p)) => (
+            h.trim_start_matches('[').trim_end_matches(']').to_string(),
+            p.parse().unwrap_or(8000),
+        ),
+        None => (o.listen.clone(), 8000),
+    };
+    Config {
+        host,
+        port,
+        memory: Setting::Fixed(1 << 30),
+        max_workers: Setting::Fixed(MAX_CONNS),
+        body_budget: Setting::Fixed(1 << 30),
+        grace: o.function.timeout + Duration::from_secs(5),
+        strip_base_path: false,
+        limits: Limits {
+            max_head: 64 << 10,
+            max_target: 64 << 10,
+            max_body: 1 << 30,
+            ..Limits::default()
+        },
+        ..Config::default()
+    }
 }
 
 /// Starts the instance as FC would, and refuses one FC could not reach.
 fn start(o: &Opts) -> Result<Instance, String> {
-    let inst = Instance::launch(o, true, true)?;
+    let inst = Instance::launch(o, true)?;
     if let Some(s) = inst.spawned {
         say(format!(
             "fc-local: {} listening on port {} after {}",
@@ -159,7 +136,7 @@ fn start(o: &Opts) -> Result<Instance, String> {
     }
     loopback_only(&inst)?;
     if o.function.initializer {
-        let d = inst.initialize(o)?;
+        let d = inst.initialize()?;
         say(format!("fc-local: POST /initialize -> 2xx in {}", human(d)));
     }
     Ok(inst)
@@ -177,49 +154,4 @@ pub fn loopback_only(inst: &Instance) -> Result<(), String> {
          hint: the server listens on {binds:?} only; FC connects from outside the instance: listen on 0.0.0.0",
         inst.port
     ))
-}
-
-fn serve_conn(gw: &Arc<Gateway>, stream: TcpStream) {
-    let _ = stream.set_nodelay(true);
-    let Ok(clone) = stream.try_clone() else {
-        return;
-    };
-    let id = gw.next.fetch_add(1, Ordering::Relaxed);
-    let tracked = Arc::new(Tracked {
-        stream: clone,
-        phase: AtomicU8::new(Phase::Idle as u8),
-    });
-    gw.conns.lock().unwrap().insert(id, tracked.clone());
-    let limits = Limits {
-        max_head: 64 << 10,
-        max_target: 64 << 10,
-        max_body: u64::MAX >> 1,
-        ..Limits::default()
-    };
-    let mut rd = ConnReader::new(&stream, 80 << 10);
-    let mut hooks = ConnHooks { gw, t: &tracked };
-    let mut svc = |req: Request<'_>| gw.handle(req);
-    let end = http::serve(&mut rd, &mut &stream, &limits, &mut svc, &mut hooks);
-    gw.conns.lock().unwrap().remove(&id);
-    if end == End::Linger {
-        let _ = stream.shutdown(Shutdown::Write);
-        let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
-        let mut sink = [0u8; 4096];
-        while matches!((&stream).read(&mut sink), Ok(n) if n > 0) {}
-    }
-}
-
-struct ConnHooks<'a> {
-    gw: &'a Gateway,
-    t: &'a Tracked,
-}
-
-impl Hooks for ConnHooks<'_> {
-    fn phase(&mut self, phase: Phase) -> bool {
-        self.t.phase.store(phase as u8, Ordering::SeqCst);
-        phase == Phase::Active || !self.gw.stopping.load(Ordering::SeqCst)
-    }
-    fn draining(&self) -> bool {
-        self.gw.stopping.load(Ordering::SeqCst)
-    }
 }

@@ -1,35 +1,33 @@
-//! One function instance, started the way FC starts it: the bootstrap checks, the
-//! environment, the TCP health check within the start window, the initializer, output
-//! capture, and the stop sequence (SIGTERM, grace, SIGKILL).
+//! One function instance, started the way FC starts it — the bootstrap checks (`boot.rs`),
+//! the environment, the TCP health check within the start window, the initializer, output
+//! capture, the stop sequence — and the one path every call to it takes ([`Instance::call`]:
+//! FC's `x-fc-*` fields on the library's pooled client).
 //!
-//! Error texts follow FC's own wording so what a developer sees here is what the console
-//! would show. It does not send invocations; callers do, through `client`.
+//! Process handling is the library's supervisor (`fc_runtime::process`), HTTP the
+//! library's client; this module adds FC's wording for what goes wrong, so what a
+//! developer sees here is what the console would show.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, ExitStatus, Stdio};
-use std::sync::Arc;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::cli::{Opts, Start};
+use fc_runtime::client::{Call, CallError, Client, Options, Reply};
+use fc_runtime::process::{Child, NotReady, Ready, Stopped};
+use fc_runtime::Headers;
+
+use crate::cli::{Function, Opts, Start};
 
 mod boot;
-use crate::client::Conn;
 use crate::logs::{pump, LogBook};
 use crate::platform::{fc_env, fc_headers, not_inherited};
 use crate::util::{human, request_id};
 use boot::{command, spawn_error};
 
-/// How a stop went.
-pub enum Stop {
-    /// Not ours to stop (attached to a running server).
-    NotOurs,
-    /// It exited on its own, `after` the SIGTERM.
-    Exited { status: ExitStatus, after: Duration },
-    /// Still running when the grace period ended: killed.
-    Killed { grace: Duration },
-}
+/// Idle connections kept to the function.
+const POOL: usize = 64;
 
 /// A running function (or one we attached to).
 pub struct Instance {
@@ -41,15 +39,28 @@ pub struct Instance {
     pub listening: Instant,
     /// The start command, for messages.
     pub command: String,
+    function: Function,
+    client: Client,
     child: Option<Child>,
-    pumps: Vec<JoinHandle<()>>,
+    pumps: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// One call as FC makes it: the method, target and body, the caller's own fields, and the
+/// control path FC names it by (`None`: the field left out, as Alibaba's emulators do).
+pub struct FcCall<'a> {
+    pub method: &'a str,
+    pub target: &'a str,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: &'a [u8],
+    pub control_path: Option<&'a str>,
+    pub request_id: &'a str,
+    pub timeout: Duration,
 }
 
 impl Instance {
     /// Starts (or attaches to) the function `o` describes and waits until it listens.
-    /// `own_group`: put it in its own process group, so a terminal's Ctrl-C reaches only us
-    /// and we can run the stop sequence. `echo`: copy its output to our stderr live.
-    pub fn launch(o: &Opts, own_group: bool, echo: bool) -> Result<Instance, String> {
+    /// `echo`: copy its output to our stderr live.
+    pub fn launch(o: &Opts, echo: bool) -> Result<Instance, String> {
         let logs = LogBook::new(echo);
         if let Start::Attach = o.start {
             let addr = loopback(o.port);
@@ -64,8 +75,10 @@ impl Instance {
                 spawned: None,
                 listening: Instant::now(),
                 command: format!("(running server on port {})", o.port),
+                function: o.function.clone(),
+                client: client(addr),
                 child: None,
-                pumps: Vec::new(),
+                pumps: Mutex::new(Vec::new()),
             });
         }
         let port = match o.port {
@@ -87,16 +100,13 @@ impl Instance {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        if own_group {
-            cmd.process_group(0);
-        }
-        let spawned = Instant::now();
-        let mut child = cmd.spawn().map_err(|e| spawn_error(&e, &command))?;
+        let mut child = Child::spawn(cmd).map_err(|e| spawn_error(&e, &command))?;
+        let spawned = child.started();
         let mut pumps = Vec::new();
-        if let Some(out) = child.stdout.take() {
+        if let Some(out) = child.take_stdout() {
             pumps.push(pump(out, logs.clone()));
         }
-        if let Some(err) = child.stderr.take() {
+        if let Some(err) = child.take_stderr() {
             pumps.push(pump(err, logs.clone()));
         }
         let mut inst = Instance {
@@ -105,42 +115,42 @@ impl Instance {
             spawned: Some(spawned),
             listening: spawned,
             command,
+            function: o.function.clone(),
+            client: client(loopback(port)),
             child: Some(child),
-            pumps,
+            pumps: Mutex::new(pumps),
         };
         inst.listening = inst.health_check(o.start_timeout)?;
         Ok(inst)
     }
 
     /// FC's readiness rule: a plain TCP connect, retried until the start window ends.
-    fn health_check(&mut self, window: Duration) -> Result<Instant, String> {
-        let addr = loopback(self.port);
-        let end = self.spawned.unwrap_or_else(Instant::now) + window;
-        let mut pause = Duration::from_micros(200);
-        loop {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return Ok(Instant::now());
-            }
-            if let Some(status) = self.exit_status() {
+    fn health_check(&self, window: Duration) -> Result<Instant, String> {
+        let Some(child) = self.child.as_ref() else {
+            return Ok(Instant::now());
+        };
+        let ready = Ready::Tcp(loopback(self.port));
+        match child.wait_ready(&ready, child.started() + window) {
+            Ok(took) => Ok(child.started() + took),
+            Err(NotReady::Exited(status)) => {
                 self.drain_pumps();
-                return Err(format!(
+                Err(format!(
                     "Function instance exited unexpectedly({}) with start command '{}'.\nLogs:\n{}",
                     describe(status),
                     self.command,
                     self.logs.tail(20).join("\n")
-                ));
+                ))
             }
-            if Instant::now() >= end {
-                self.kill();
-                return Err(format!(
+            Err(NotReady::TimedOut { .. } | NotReady::Stopped) => {
+                let _ = child.stop(Duration::ZERO);
+                self.drain_pumps();
+                Err(format!(
                     "Function instance health check failed on port {} in {} seconds.\nLogs:\n{}",
                     self.port,
                     window.as_secs(),
                     self.logs.tail(20).join("\n")
-                ));
+                ))
             }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(20));
         }
     }
 
@@ -149,7 +159,7 @@ impl Instance {
     }
 
     pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
+        self.child.as_ref().map(Child::pid)
     }
 
     /// Whether we started it (and so see its output and may signal it).
@@ -158,10 +168,8 @@ impl Instance {
     }
 
     /// Its exit status, if it has exited.
-    pub fn exit_status(&mut self) -> Option<ExitStatus> {
-        self.child
-            .as_mut()
-            .and_then(|c| c.try_wait().ok().flatten())
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        self.child.as_ref().and_then(Child::status)
     }
 
     /// Peak resident memory of its process tree, in KiB.
@@ -169,70 +177,72 @@ impl Instance {
         crate::procfs::max_rss_kib(self.pid()?)
     }
 
+    /// Calls the function as FC does: the caller's fields plus FC's `x-fc-*` set, on a
+    /// kept connection, within `c.timeout`. The reply's body is read by the caller.
+    pub fn call(&self, c: FcCall<'_>) -> Result<Reply, CallError> {
+        let mut headers: Headers = c
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_slice()))
+            .collect();
+        for (n, v) in fc_headers(&self.function, c.request_id, c.control_path.unwrap_or("")) {
+            if c.control_path.is_some() || n != "x-fc-control-path" {
+                headers.append(&n, v);
+            }
+        }
+        let deadline = Instant::now() + c.timeout;
+        self.client.call(
+            Call::new(c.method, c.target, deadline)
+                .headers(&headers)
+                .body(c.body),
+        )
+    }
+
     /// `POST /initialize` as FC does before the first call, when configured.
-    pub fn initialize(&self, o: &Opts) -> Result<Duration, String> {
+    pub fn initialize(&self) -> Result<Duration, String> {
         let rid = request_id();
         let t = Instant::now();
-        let headers: Vec<(String, Vec<u8>)> = fc_headers(&o.function, &rid, "/initialize")
-            .into_iter()
-            .map(|(n, v)| (n, v.into_bytes()))
-            .collect();
         let fail =
             |why: String| format!("Function initialization failed (RequestId: {rid}): {why}");
-        let mut c =
-            Conn::connect(self.addr(), Duration::from_secs(5)).map_err(|e| fail(e.to_string()))?;
-        c.send("POST", "/initialize", &headers, b"")
+        let mut r = self
+            .call(FcCall {
+                method: "POST",
+                target: "/initialize",
+                headers: Vec::new(),
+                body: b"",
+                control_path: Some("/initialize"),
+                request_id: &rid,
+                timeout: self.function.init_timeout,
+            })
             .map_err(|e| fail(e.to_string()))?;
-        let r = c
-            .read_reply(false, t + o.function.init_timeout, 1 << 20)
-            .map_err(|e| fail(e.to_string()))?;
+        let body = r.read_to_vec(1 << 20).map_err(|e| fail(e.to_string()))?;
         if !(200..300).contains(&r.status) {
             return Err(fail(format!(
                 "status {}: {}",
                 r.status,
-                String::from_utf8_lossy(&r.body)
+                String::from_utf8_lossy(&body)
             )));
         }
         Ok(t.elapsed())
     }
 
-    /// SIGTERM, up to `grace` for it to exit, then SIGKILL.
-    pub fn stop(&mut self, grace: Duration) -> Stop {
-        let Some(child) = self.child.as_mut() else {
-            return Stop::NotOurs;
-        };
-        let t = Instant::now();
-        if let Ok(Some(status)) = child.try_wait() {
-            return Stop::Exited {
-                status,
-                after: Duration::ZERO,
-            };
-        }
-        let _ = fc_runtime::signals::terminate(child.id());
-        while t.elapsed() < grace {
-            if let Ok(Some(status)) = child.try_wait() {
-                let after = t.elapsed();
-                self.drain_pumps();
-                return Stop::Exited { status, after };
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        self.kill();
-        Stop::Killed { grace }
+    /// Closes the kept connections (before a stop).
+    pub fn close_connections(&self) {
+        self.client.clear();
     }
 
-    fn kill(&mut self) {
-        if let Some(c) = self.child.as_mut() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+    /// SIGTERM, up to `grace` for it to exit, then SIGKILL (`None`: not ours to stop).
+    pub fn stop(&self, grace: Duration) -> Option<Stopped> {
+        let stopped = self.child.as_ref()?.stop(grace);
         self.drain_pumps();
+        Some(stopped)
     }
 
     /// Waits (briefly) for the output pumps to read what the process wrote last.
-    fn drain_pumps(&mut self) {
+    fn drain_pumps(&self) {
         let end = Instant::now() + Duration::from_millis(500);
-        for p in std::mem::take(&mut self.pumps) {
+        let pumps = std::mem::take(&mut *self.pumps.lock().unwrap_or_else(|p| p.into_inner()));
+        for p in pumps {
             while !p.is_finished() && Instant::now() < end {
                 std::thread::sleep(Duration::from_millis(2));
             }
@@ -243,38 +253,40 @@ impl Instance {
     }
 }
 
-impl Drop for Instance {
-    fn drop(&mut self) {
-        if let Some(c) = self.child.as_mut() {
-            if let Ok(None) = c.try_wait() {
-                let _ = c.kill();
-                let _ = c.wait();
-            }
+/// One line for people about a stop.
+pub fn describe_stop(s: Option<Stopped>) -> String {
+    match s {
+        None => "not started here: left running".into(),
+        Some(Stopped::AlreadyExited(status)) => {
+            format!("had exited already ({})", describe(status))
+        }
+        Some(Stopped::Exited { status, after }) => {
+            format!("{} {} after SIGTERM", describe(status), human(after))
+        }
+        Some(Stopped::Killed { grace }) => {
+            format!("still running {} after SIGTERM: killed", human(grace))
         }
     }
 }
 
-impl Stop {
-    /// One line for people.
-    pub fn describe(&self) -> String {
-        match self {
-            Stop::NotOurs => "not started here: left running".into(),
-            Stop::Exited { status, after } => {
-                format!("{} {} after SIGTERM", describe(*status), human(*after))
-            }
-            Stop::Killed { grace } => {
-                format!("still running {} after SIGTERM: killed", human(*grace))
-            }
-        }
-    }
-}
-
-fn describe(status: ExitStatus) -> String {
+pub fn describe(status: ExitStatus) -> String {
     match (status.code(), status.signal()) {
         (Some(c), _) => format!("exit code {c}"),
         (None, Some(s)) => format!("killed by signal {s}"),
         _ => status.to_string(),
     }
+}
+
+fn client(addr: SocketAddr) -> Client {
+    Client::with_options(
+        addr,
+        Options {
+            max_idle: POOL,
+            // FC keeps idle connections for 15 minutes; so do we, to see who closes first.
+            idle_expiry: Duration::from_secs(15 * 60),
+            ..Options::default()
+        },
+    )
 }
 
 fn loopback(port: u16) -> SocketAddr {

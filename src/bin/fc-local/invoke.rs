@@ -8,10 +8,11 @@
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
+use fc_runtime::client::CallError;
+use fc_runtime::process::Stopped;
+
 use crate::cli::Opts;
-use crate::client::{Conn, ReplyError};
-use crate::instance::{Instance, Stop};
-use crate::platform::fc_headers;
+use crate::instance::{FcCall, Instance};
 use crate::util::{human, request_id};
 
 /// Largest result read back (FC's synchronous response limit is 32 MB; this bounds ours).
@@ -25,7 +26,7 @@ pub fn run(o: Opts) -> i32 {
             return 2;
         }
     };
-    let mut inst = match Instance::launch(&o, false, o.verbose) {
+    let mut inst = match Instance::launch(&o, o.verbose) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("{e}");
@@ -33,7 +34,7 @@ pub fn run(o: Opts) -> i32 {
         }
     };
     let code = invoke_all(&o, &mut inst, &event);
-    if let Stop::Killed { grace } = inst.stop(o.grace) {
+    if let Some(Stopped::Killed { grace }) = inst.stop(o.grace) {
         eprintln!(
             "warning: the function did not exit within {} of SIGTERM (FC sends SIGTERM before it stops an instance)",
             human(grace)
@@ -46,7 +47,7 @@ fn invoke_all(o: &Opts, inst: &mut Instance, event: &[u8]) -> i32 {
     let mut err = std::io::stderr().lock();
     if o.function.initializer {
         let from = inst.logs.next_seq();
-        let r = inst.initialize(o);
+        let r = inst.initialize();
         print_lines(
             &mut err,
             o,
@@ -67,7 +68,6 @@ fn invoke_all(o: &Opts, inst: &mut Instance, event: &[u8]) -> i32 {
             }
         }
     }
-    let mut conn: Option<Conn> = None;
     let mut durations = Vec::new();
     for i in 0..o.repeat {
         let cold = i == 0 && inst.started();
@@ -75,7 +75,7 @@ fn invoke_all(o: &Opts, inst: &mut Instance, event: &[u8]) -> i32 {
         // A cold call's lines start with the instance's start-up output.
         let from = if cold { 0 } else { inst.logs.next_seq() };
         let t0 = Instant::now();
-        let result = call(o, inst, &mut conn, &rid, event, t0);
+        let result = call(o, inst, &rid, event);
         let done = Instant::now();
         let mut lines = Vec::new();
         if cold {
@@ -88,7 +88,7 @@ fn invoke_all(o: &Opts, inst: &mut Instance, event: &[u8]) -> i32 {
         print_lines(&mut err, o, &lines);
         let reply = match result {
             Ok(r) => r,
-            Err(ReplyError::Timeout) => {
+            Err(CallError::Timeout) => {
                 let _ = writeln!(
                     err,
                     "UnhandledInvocationError: Function timed out after {} seconds (RequestId: {rid})",
@@ -139,12 +139,12 @@ fn invoke_all(o: &Opts, inst: &mut Instance, event: &[u8]) -> i32 {
                 );
             }
         }
-        if reply.status >= 400 || reply.header("x-fc-status") == Some("404") {
+        if reply.status >= 400 || reply.fc_status.as_deref() == Some("404") {
             let _ = writeln!(
                 err,
                 "UnhandledInvocationError (status {}, x-fc-status {}): {}",
                 reply.status,
-                reply.header("x-fc-status").unwrap_or("-"),
+                reply.fc_status.as_deref().unwrap_or("-"),
                 String::from_utf8_lossy(&reply.body)
             );
             return 1;
@@ -166,47 +166,32 @@ fn invoke_all(o: &Opts, inst: &mut Instance, event: &[u8]) -> i32 {
     0
 }
 
-/// One `POST /invoke` on the kept connection (a new one when it is gone or went stale).
-fn call(
-    o: &Opts,
-    inst: &Instance,
-    conn: &mut Option<Conn>,
-    rid: &str,
-    event: &[u8],
-    t0: Instant,
-) -> Result<crate::client::Reply, ReplyError> {
-    let mut headers: Vec<(String, Vec<u8>)> =
-        vec![("Content-Type".into(), b"application/octet-stream".to_vec())];
-    headers.extend(
-        fc_headers(&o.function, rid, "/invoke")
-            .into_iter()
-            .map(|(n, v)| (n, v.into_bytes())),
-    );
-    let deadline = t0 + o.function.timeout;
-    for attempt in 0..2 {
-        let mut c = match conn.take() {
-            Some(c) => c,
-            None => Conn::connect(inst.addr(), Duration::from_secs(5))
-                .map_err(|_| ReplyError::Closed)?,
-        };
-        let reused = c.used > 0;
-        let r = c
-            .send("POST", "/invoke", &headers, event)
-            .map_err(|_| ReplyError::Closed)
-            .and_then(|()| c.read_reply(false, deadline, MAX_RESULT));
-        match r {
-            Ok(reply) => {
-                if reply.keep_alive {
-                    *conn = Some(c);
-                }
-                return Ok(reply);
-            }
-            // A kept connection the function closed while idle: once more on a new one.
-            Err(ReplyError::Closed) if reused && attempt == 0 => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(ReplyError::Closed)
+/// One `POST /invoke`, as FC sends it; the whole result (up to [`MAX_RESULT`]).
+fn call(o: &Opts, inst: &Instance, rid: &str, event: &[u8]) -> Result<Answer, CallError> {
+    let mut reply = inst.call(FcCall {
+        method: "POST",
+        target: "/invoke",
+        headers: vec![("Content-Type".into(), b"application/octet-stream".to_vec())],
+        body: event,
+        control_path: Some("/invoke"),
+        request_id: rid,
+        timeout: o.function.timeout,
+    })?;
+    let body = reply.read_to_vec(MAX_RESULT)?;
+    Ok(Answer {
+        status: reply.status,
+        fc_status: reply.header("x-fc-status").map(str::to_owned),
+        first_byte: reply.first_byte,
+        body,
+    })
+}
+
+/// What an invocation answered.
+struct Answer {
+    status: u16,
+    fc_status: Option<String>,
+    first_byte: Instant,
+    body: Vec<u8>,
 }
 
 fn print_lines(err: &mut impl Write, o: &Opts, lines: &[String]) {

@@ -2,14 +2,14 @@
 //! event invocation, `serve` is an HTTP-trigger gateway, `selftest` checks a server against
 //! the contract. See `fc-local --help` and the README's "Local development".
 //!
-//! A separate binary: it shares only the library's HTTP layer (and its signal hook) with
-//! `fc-runtime`, whose size it does not change. Its client reads answers with
-//! `httparse::Response`; it adds no dependency.
+//! A separate binary built on the library's public API only: its server (the gateway's
+//! inbound side), its HTTP client (every call to the function) and its process supervisor
+//! (starting, health-checking and stopping the function). It adds no dependency and does
+//! not change `fc-runtime`'s size.
 
 #![deny(unsafe_code)]
 
 mod cli;
-mod client;
 mod gateway;
 mod instance;
 mod invoke;

@@ -3,8 +3,9 @@
 //!
 //! Pure functions of the function's settings; no I/O.
 
+use fc_runtime::json;
+
 use crate::cli::Function;
-use crate::util::json_str;
 
 /// The `x-fc-*` headers FC adds to a call with this control path.
 pub fn fc_headers(f: &Function, request_id: &str, control_path: &str) -> Vec<(String, String)> {
@@ -91,9 +92,9 @@ pub fn not_inherited(name: &str) -> bool {
 pub fn error_json(code: &str, message: &str, request_id: &str) -> String {
     format!(
         "{{\"ErrorCode\":{},\"ErrorMessage\":{},\"RequestId\":{}}}",
-        json_str(code),
-        json_str(message),
-        json_str(request_id)
+        json::string(code),
+        json::string(message),
+        json::string(request_id)
     )
 }
 

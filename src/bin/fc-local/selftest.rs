@@ -7,11 +7,14 @@
 
 use std::time::Duration;
 
+use fc_runtime::process::Stopped;
+
 use crate::cli::{Opts, Start};
-use crate::instance::{Instance, Stop};
+use crate::instance::{describe_stop, Instance};
 use crate::util::human;
 
 mod checks;
+mod ctx;
 mod wire;
 
 /// A check's outcome.
@@ -75,8 +78,9 @@ pub fn run(o: Opts) -> i32 {
         Start::Command(c) => c.join(" "),
     };
     println!("fc-local selftest: {shown}");
-    // Same process group as ours: a Ctrl-C stops the function with us.
-    let mut inst = match Instance::launch(&o, false, o.verbose) {
+    // If we are stopped (Ctrl-C), the function dies with us (the supervisor's parent-death
+    // signal).
+    let inst = match Instance::launch(&o, o.verbose) {
         Ok(i) => i,
         Err(e) => {
             let first = e.lines().next().unwrap_or("").to_string();
@@ -86,7 +90,7 @@ pub fn run(o: Opts) -> i32 {
         }
     };
     let mut all = vec![ready(&inst, &o), checks::bind(&inst)];
-    all.push(match (o.function.initializer, inst.initialize(&o)) {
+    all.push(match (o.function.initializer, inst.initialize()) {
         (false, _) => Check::new(NAMES[2], Verdict::Skip, "not configured (--initializer)"),
         (true, Ok(d)) => Check::new(
             NAMES[2],
@@ -99,9 +103,9 @@ pub fn run(o: Opts) -> i32 {
         print(c);
     }
     let idle = wire::idle_in_background(&inst, &o);
-    let mut ctx = checks::Ctx::new(&inst, &o);
+    let mut ctx = ctx::Ctx::new(&inst, &o);
     for check in [
-        checks::invoke as fn(&mut checks::Ctx) -> Check,
+        checks::invoke as fn(&mut ctx::Ctx) -> Check,
         checks::dispatch,
         checks::markers,
         checks::passthrough,
@@ -121,7 +125,7 @@ pub fn run(o: Opts) -> i32 {
         .unwrap_or_else(|_| Check::new(NAMES[11], Verdict::Fail, "check crashed"));
     print(&c);
     all.push(c);
-    let c = sigterm(&mut inst, o.grace);
+    let c = sigterm(&inst, o.grace);
     print(&c);
     all.push(c);
     let count = |v| all.iter().filter(|c| c.verdict == v).count();
@@ -167,27 +171,34 @@ fn ready(inst: &Instance, o: &Opts) -> Check {
     }
 }
 
-fn sigterm(inst: &mut Instance, grace: Duration) -> Check {
+fn sigterm(inst: &Instance, grace: Duration) -> Check {
     let name = NAMES[12];
-    match inst.stop(grace) {
-        Stop::NotOurs => Check::new(name, Verdict::Skip, "not started here: not signalled"),
-        Stop::Exited { status, after } if status.success() => Check::new(
+    inst.close_connections();
+    let stopped = inst.stop(grace);
+    match stopped {
+        None => Check::new(name, Verdict::Skip, "not started here: not signalled"),
+        Some(Stopped::Exited { status, after }) if status.success() => Check::new(
             name,
             Verdict::Pass,
             format!("exit 0 {} after SIGTERM", human(after)),
         ),
-        s @ Stop::Exited { .. } => Check::new(
+        Some(Stopped::AlreadyExited(s)) => Check::new(
+            name,
+            Verdict::Fail,
+            format!("it had exited before the SIGTERM ({s})"),
+        ),
+        s @ Some(Stopped::Exited { .. }) => Check::new(
             name,
             Verdict::Fail,
             format!(
                 "{}: FC expects a clean exit 0 after finishing in-flight work",
-                s.describe()
+                describe_stop(s)
             ),
         ),
-        s @ Stop::Killed { .. } => Check::new(
+        s @ Some(Stopped::Killed { .. }) => Check::new(
             name,
             Verdict::Fail,
-            format!("{} (SIGTERM ignored?)", s.describe()),
+            format!("{} (SIGTERM ignored?)", describe_stop(s)),
         ),
     }
 }

@@ -1,7 +1,8 @@
-//! Small pieces every subcommand uses: request ids, base64, JSON strings, durations.
+//! Small pieces every subcommand uses: request ids, one-line stderr writes, base64, and
+//! durations for people. (JSON strings and duration parsing are the library's:
+//! `fc_runtime::json`, `fc_runtime::units`.)
 //!
-//! No parsing beyond what the command line needs; no I/O except one read of
-//! `/dev/urandom` per request id.
+//! No I/O except one read of `/dev/urandom` for the request-id seed.
 
 use std::io::Read;
 use std::time::Duration;
@@ -80,45 +81,6 @@ pub fn base64(data: &[u8]) -> String {
     out
 }
 
-/// `s` as a JSON string literal.
-pub fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// `500ms`, `20s`, `15m`, `1h`, or plain seconds.
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let split = s
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num
-        .parse()
-        .ok()
-        .filter(|n: &f64| n.is_finite() && *n >= 0.0)?;
-    let secs = match unit {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return None,
-    };
-    Some(Duration::from_secs_f64(secs))
-}
-
 /// A duration for people: `850 µs`, `4.2 ms`, `1.35 s`.
 pub fn human(d: Duration) -> String {
     let us = d.as_micros();
@@ -153,24 +115,6 @@ mod tests {
     }
 
     #[test]
-    fn duration_vectors() {
-        let cases: &[(&str, Option<u64>)] = &[
-            ("20s", Some(20_000)),
-            ("15m", Some(900_000)),
-            ("500ms", Some(500)),
-            ("2", Some(2000)),
-            ("1.5s", Some(1500)),
-            ("1h", Some(3_600_000)),
-            ("x", None),
-            ("5d", None),
-            ("-1s", None),
-        ];
-        for &(s, want) in cases {
-            assert_eq!(parse_duration(s).map(|d| d.as_millis() as u64), want, "{s}");
-        }
-    }
-
-    #[test]
     fn request_ids_are_uuid_v4_and_differ() {
         let ids: std::collections::HashSet<String> = (0..10_000).map(|_| request_id()).collect();
         assert_eq!(ids.len(), 10_000);
@@ -178,10 +122,5 @@ mod tests {
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "4");
         assert!(a.chars().all(|c| c == '-' || c.is_ascii_hexdigit()));
-    }
-
-    #[test]
-    fn json_escapes() {
-        assert_eq!(json_str("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\u0001\"");
     }
 }

@@ -2,19 +2,19 @@
 //! answer (reserved headers stripped, `X-Fc-Log-Result`), the function timeout, FC's error
 //! answers, and the replacement of an instance that died.
 //!
-//! No sockets of its own beyond the pooled connections to the function.
+//! Calls go through the instance's one call path (`Instance::call`); no sockets here.
 
 use std::io::Read;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fc_runtime::http::{Request, Response};
+use fc_runtime::client::CallError;
+use fc_runtime::{Request, Response};
 
-use super::{start, Gateway, POOL};
-use crate::client::{Pool, Reply, ReplyError};
-use crate::logs::{last_bytes, LogBook};
-use crate::platform::{error_json, fc_headers, reserved_request_header, reserved_response_header};
+use super::{start, Gateway};
+use crate::instance::{FcCall, Instance};
+use crate::logs::last_bytes;
+use crate::platform::{error_json, reserved_request_header, reserved_response_header};
 use crate::util::{base64, human, request_id, say};
 
 /// FC's gateway limits.
@@ -82,8 +82,8 @@ impl Gateway {
         if let Some(resp) = self.prefix_mismatch(&req.path, rid) {
             return resp;
         }
-        let (pool, logs) = match self.current() {
-            Ok(x) => x,
+        let inst = match self.current() {
+            Ok(i) => i,
             Err(e) => {
                 let first = e.lines().next().unwrap_or_default();
                 return fc_error(502, "FunctionNotStarted", first, rid);
@@ -107,30 +107,42 @@ impl Gateway {
             .headers
             .get("x-fc-log-type")
             .is_some_and(|v| v.eq_ignore_ascii_case("tail"));
+        let logs = inst.logs.clone();
         let from = logs.next_seq();
-        let reply = self.forward(
-            &pool,
-            &req.method,
-            target,
-            headers,
-            &body,
-            rid,
-            "/http-invoke",
-        );
+        let reply = inst
+            .call(FcCall {
+                method: &req.method,
+                target,
+                headers,
+                body: &body,
+                control_path: Some("/http-invoke"),
+                request_id: rid,
+                timeout: self.opts.function.timeout,
+            })
+            .and_then(|mut r| {
+                if let Some(idle) = r.stale_idle {
+                    say(format!(
+                        "fc-local: warning: the function closed a keep-alive connection idle for {}; FC keeps them up to 15 minutes and fails calls the server closed first",
+                        human(idle)
+                    ));
+                }
+                let body = r.read_to_vec(MAX_ANSWER)?;
+                Ok((r, body))
+            });
         let mut resp = match reply {
-            Err(e) => self.failure(e, rid),
-            Ok(r) if r.header_bytes() > MAX_HEADERS => fc_error(
+            Err(e) => self.failure(&inst, e, rid),
+            Ok((r, _)) if header_bytes(&r.headers) > MAX_HEADERS => fc_error(
                 502,
                 "BadResponse",
                 &format!(
                     "response headers are {} bytes, more than the 8 KB limit",
-                    r.header_bytes()
+                    header_bytes(&r.headers)
                 ),
                 rid,
             ),
-            Ok(r) => {
-                let mut resp = Response::new(r.status).with_body(r.body);
-                for (n, v) in &r.headers {
+            Ok((r, body)) => {
+                let mut resp = Response::new(r.status).with_body(body);
+                for (n, v) in r.headers.iter() {
                     if !reserved_response_header(n, v) {
                         resp.headers.append(n, v);
                     }
@@ -160,78 +172,30 @@ impl Gateway {
         })
     }
 
-    /// One call on a kept connection; once more on a new one if the kept one had been
-    /// closed by the function while idle (FC expects it to stay open for 15 minutes).
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn forward(
-        &self,
-        pool: &Pool,
-        method: &str,
-        target: &str,
-        mut headers: Vec<(String, Vec<u8>)>,
-        body: &[u8],
-        rid: &str,
-        control_path: &str,
-    ) -> Result<Reply, ReplyError> {
-        headers.extend(
-            fc_headers(&self.opts.function, rid, control_path)
-                .into_iter()
-                .map(|(n, v)| (n, v.into_bytes())),
-        );
-        let deadline = Instant::now() + self.opts.function.timeout;
-        for attempt in 0..2 {
-            let mut c = pool
-                .get(Duration::from_secs(5))
-                .map_err(|_| ReplyError::Closed)?;
-            let idle = c.idle_since.elapsed();
-            let reused = c.used > 0;
-            let r = c
-                .send(method, target, &headers, body)
-                .map_err(|_| ReplyError::Closed)
-                .and_then(|()| c.read_reply(method == "HEAD", deadline, MAX_ANSWER));
-            match r {
-                Ok(reply) => {
-                    if reply.keep_alive && !self.stopping.load(Ordering::SeqCst) {
-                        pool.put(c);
-                    }
-                    return Ok(reply);
-                }
-                Err(ReplyError::Closed) if reused && attempt == 0 => {
-                    eprintln!(
-                        "fc-local: warning: the function closed a keep-alive connection idle for {}; FC keeps them up to 15 minutes and fails calls the server closed first",
-                        human(idle)
-                    );
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(ReplyError::Closed)
-    }
-
-    /// The live instance's pool and log book. An instance that exited is replaced first, as
-    /// FC replaces a crashed instance with a cold start.
-    fn current(&self) -> Result<(Arc<Pool>, Arc<LogBook>), String> {
-        let mut live = self.live.lock().unwrap();
-        if let Some(status) = live.inst.exit_status() {
+    /// The live instance. One that exited is replaced first, as FC replaces a crashed
+    /// instance with a cold start.
+    fn current(&self) -> Result<Arc<Instance>, String> {
+        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(status) = live.exit_status() {
             say(format!(
                 "fc-local: the function exited ({status}); starting a new instance"
             ));
-            let inst = start(&self.opts)?;
-            live.pool = Arc::new(Pool::new(inst.addr(), POOL));
-            live.inst = inst;
+            *live = Arc::new(start(&self.opts)?);
         }
-        Ok((live.pool.clone(), live.inst.logs.clone()))
+        Ok(live.clone())
     }
 
-    fn failure(&self, e: ReplyError, rid: &str) -> Response {
+    fn failure(&self, inst: &Instance, e: CallError, rid: &str) -> Response {
         // A connection that broke may mean the process is dying: give it a moment to be seen.
         let wait = match e {
-            ReplyError::Closed | ReplyError::Malformed(_) => Duration::from_millis(300),
+            CallError::Closed | CallError::Send(_) | CallError::Malformed(_) => {
+                Duration::from_millis(300)
+            }
             _ => Duration::ZERO,
         };
         let t = Instant::now();
         let exited = loop {
-            let status = self.live.lock().unwrap().inst.exit_status();
+            let status = inst.exit_status();
             if status.is_some() || t.elapsed() >= wait {
                 break status;
             }
@@ -244,7 +208,7 @@ impl Gateway {
                 &format!("Process exited unexpectedly before completing request ({status})"),
                 rid,
             ),
-            (ReplyError::Timeout, None) => fc_error(
+            (CallError::Timeout, None) => fc_error(
                 502,
                 "FunctionTimeout",
                 &format!(
@@ -253,7 +217,7 @@ impl Gateway {
                 ),
                 rid,
             ),
-            (ReplyError::HeadTooLarge, None) => fc_error(
+            (CallError::HeadTooLarge, None) => fc_error(
                 502,
                 "BadResponse",
                 "response headers are larger than the 8 KB limit",
@@ -267,6 +231,11 @@ impl Gateway {
             ),
         }
     }
+}
+
+/// Size of all header names and values, FC's measure for its 8 KB limit.
+fn header_bytes(h: &fc_runtime::Headers) -> usize {
+    h.iter().map(|(n, v)| n.len() + v.len()).sum()
 }
 
 fn fc_error(status: u16, code: &str, msg: &str, rid: &str) -> Response {

@@ -5,118 +5,11 @@
 
 use std::time::{Duration, Instant};
 
+use super::ctx::Ctx;
 use super::{Check, Verdict, NAMES};
-use crate::cli::{Function, Opts};
-use crate::client::{Conn, Reply};
 use crate::instance::Instance;
-use crate::platform::fc_headers;
 use crate::procfs::{listeners, Bind};
 use crate::util::{human, request_id};
-
-pub(super) type Headers = Vec<(String, Vec<u8>)>;
-
-/// What the sequential checks share: where to call, the function's settings, the replies
-/// seen (for the reserved-header check) and the invoke's request id (for the markers).
-pub struct Ctx<'a> {
-    pub(super) inst: &'a Instance,
-    function: Function,
-    pub(super) timeout: Duration,
-    seen: Vec<(String, Vec<u8>)>,
-    invoke_id: Option<String>,
-}
-
-impl<'a> Ctx<'a> {
-    pub fn new(inst: &'a Instance, o: &Opts) -> Ctx<'a> {
-        Ctx {
-            inst,
-            function: o.function.clone(),
-            timeout: o.function.timeout.min(Duration::from_secs(60)),
-            seen: Vec::new(),
-            invoke_id: None,
-        }
-    }
-
-    fn headers(&self, rid: &str, control_path: Option<&str>) -> Headers {
-        fc_headers(&self.function, rid, control_path.unwrap_or(""))
-            .into_iter()
-            .filter(|(n, _)| control_path.is_some() || n != "x-fc-control-path")
-            .map(|(n, v)| (n, v.into_bytes()))
-            .collect()
-    }
-
-    /// One request on a fresh connection.
-    pub(super) fn call(
-        &mut self,
-        method: &str,
-        target: &str,
-        headers: &Headers,
-        body: &[u8],
-    ) -> Result<Reply, String> {
-        let mut c = Conn::connect(self.inst.addr(), Duration::from_secs(5))
-            .map_err(|e| format!("cannot connect: {e}"))?;
-        c.send(method, target, headers, body)
-            .map_err(|e| format!("cannot send: {e}"))?;
-        let r = c
-            .read_reply(method == "HEAD", Instant::now() + self.timeout, 128 << 20)
-            .map_err(|e| e.to_string())?;
-        self.seen.extend(r.headers.iter().cloned());
-        Ok(r)
-    }
-
-    pub(super) fn invoke_headers(&self, rid: &str, control_path: Option<&str>) -> Headers {
-        let mut h = vec![(
-            "Content-Type".to_string(),
-            b"application/octet-stream".to_vec(),
-        )];
-        h.extend(self.headers(rid, control_path));
-        h
-    }
-
-    /// Any `x-fc-*` (but `x-fc-status`) fails; `server` or `content-disposition: attachment`
-    /// warns (FC drops them). Framing fields are the server's job and not judged.
-    pub fn reserved(&self) -> Check {
-        let name = NAMES[10];
-        let mut fc = Vec::new();
-        let mut dropped = Vec::new();
-        for (n, v) in &self.seen {
-            let l = n.to_ascii_lowercase();
-            if l.starts_with("x-fc-") && l != "x-fc-status" {
-                fc.push(n.clone());
-            } else if l == "server"
-                || (l == "content-disposition"
-                    && String::from_utf8_lossy(v)
-                        .to_ascii_lowercase()
-                        .contains("attachment"))
-            {
-                dropped.push(n.clone());
-            }
-        }
-        fc.dedup();
-        dropped.dedup();
-        if !fc.is_empty() {
-            return Check::new(
-                name,
-                Verdict::Fail,
-                format!(
-                    "answers carry {}: x-fc-* is the platform's (echoed request headers?)",
-                    fc.join(", ")
-                ),
-            );
-        }
-        if !dropped.is_empty() {
-            return Check::new(
-                name,
-                Verdict::Warn,
-                format!("answers carry {}: FC strips it", dropped.join(", ")),
-            );
-        }
-        Check::new(
-            name,
-            Verdict::Pass,
-            format!("{} fields seen, none reserved", self.seen.len()),
-        )
-    }
-}
 
 /// `0.0.0.0` (or `[::]`): FC connects from outside the instance.
 pub fn bind(inst: &Instance) -> Check {
@@ -154,9 +47,13 @@ pub fn bind(inst: &Instance) -> Check {
 
 pub fn invoke(ctx: &mut Ctx) -> Check {
     let rid = request_id();
-    let h = ctx.invoke_headers(&rid, Some("/invoke"));
     let t = Instant::now();
-    let r = ctx.call("POST", "/invoke", &h, b"fc-local selftest event");
+    let r = ctx.invoke(
+        Vec::new(),
+        b"fc-local selftest event",
+        Some("/invoke"),
+        &rid,
+    );
     ctx.invoke_id = Some(rid);
     match r {
         Ok(r) if (200..300).contains(&r.status) => Check::new(
@@ -181,8 +78,7 @@ pub fn invoke(ctx: &mut Ctx) -> Check {
 /// Alibaba's own emulators send no `x-fc-control-path`: method + path must still work.
 pub fn dispatch(ctx: &mut Ctx) -> Check {
     let rid = request_id();
-    let h = ctx.invoke_headers(&rid, None);
-    match ctx.call("POST", "/invoke", &h, b"fc-local selftest event") {
+    match ctx.invoke(Vec::new(), b"fc-local selftest event", None, &rid) {
         Ok(r) if (200..300).contains(&r.status) => Check::new(
             NAMES[4],
             Verdict::Pass,
@@ -245,12 +141,19 @@ pub fn passthrough(ctx: &mut Ctx) -> Check {
         format!("body-b{tok}"),
     );
     let rid = request_id();
-    let mut h = vec![
+    let h = vec![
         ("X-Selftest-Token".to_string(), hval.clone().into_bytes()),
         ("Content-Type".to_string(), b"text/plain".to_vec()),
     ];
-    h.extend(ctx.headers(&rid, Some("/http-invoke")));
-    let r = match ctx.call("PUT", &format!("{path}?{query}"), &h, body.as_bytes()) {
+    let target = format!("{path}?{query}");
+    let r = match ctx.call(
+        "PUT",
+        &target,
+        h,
+        body.as_bytes(),
+        Some("/http-invoke"),
+        &rid,
+    ) {
         Ok(r) => r,
         Err(e) => return Check::new(name, Verdict::Fail, e),
     };

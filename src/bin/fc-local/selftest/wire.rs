@@ -6,10 +6,13 @@ use std::net::SocketAddr;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::checks::{snippet, Ctx, Headers};
+use fc_runtime::client::{Call, Connection, IdleEnd};
+use fc_runtime::Headers as Fields;
+
+use super::checks::snippet;
+use super::ctx::{Ctx, Headers};
 use super::{Check, Verdict, NAMES};
 use crate::cli::{Function, Opts};
-use crate::client::{is_timeout, Conn, Reply};
 use crate::instance::Instance;
 use crate::platform::fc_headers;
 use crate::util::{human, request_id};
@@ -17,7 +20,7 @@ use crate::util::{human, request_id};
 /// FC admits 8 KB of client headers and adds its own on top.
 pub fn big_headers(ctx: &mut Ctx) -> Check {
     let rid = request_id();
-    let mut h = ctx.invoke_headers(&rid, Some("/invoke"));
+    let mut h: Headers = Vec::new();
     let mut left: usize = 8 * 1024;
     let mut i = 0;
     while left > 0 {
@@ -27,12 +30,22 @@ pub fn big_headers(ctx: &mut Ctx) -> Check {
         h.push((n, v.into_bytes()));
         i += 1;
     }
-    let total: usize = h.iter().map(|(n, v)| n.len() + v.len()).sum();
-    match ctx.call("POST", "/invoke", &h, b"x") {
+    let pads = h.len();
+    let pad_bytes: usize = h.iter().map(|(n, v)| n.len() + v.len()).sum();
+    // What FC adds on top of the client's 8 KB.
+    let fc: usize = fc_headers(&ctx.function, &rid, "/invoke")
+        .iter()
+        .map(|(n, v)| n.len() + v.len())
+        .sum::<usize>()
+        + "Content-Type".len()
+        + "application/octet-stream".len();
+    let total = pad_bytes + fc;
+    let fields = pads + fc_headers(&ctx.function, &rid, "/invoke").len() + 1;
+    match ctx.invoke(h, b"x", Some("/invoke"), &rid) {
         Ok(r) if (200..300).contains(&r.status) => Check::new(
             NAMES[7],
             Verdict::Pass,
-            format!("{} header bytes in {} fields: {}", total, h.len(), r.status),
+            format!("{} header bytes in {} fields: {}", total, fields, r.status),
         ),
         Ok(r) => Check::new(
             NAMES[7],
@@ -50,9 +63,8 @@ pub fn big_headers(ctx: &mut Ctx) -> Check {
 pub fn big_body(ctx: &mut Ctx) -> Check {
     let body = vec![b'a'; 32 << 20];
     let rid = request_id();
-    let h = ctx.invoke_headers(&rid, Some("/invoke"));
     let t = Instant::now();
-    match ctx.call("POST", "/invoke", &h, &body) {
+    match ctx.invoke(Vec::new(), &body, Some("/invoke"), &rid) {
         Ok(r) if (200..300).contains(&r.status) => Check::new(
             NAMES[8],
             Verdict::Pass,
@@ -81,26 +93,38 @@ pub fn pipelining(ctx: &mut Ctx) -> Check {
     for b in &bodies {
         let rid = request_id();
         wire.extend_from_slice(b"POST /invoke HTTP/1.1\r\nHost: fc-local\r\n");
-        for (n, v) in ctx.invoke_headers(&rid, Some("/invoke")) {
-            wire.extend_from_slice(format!("{n}: ").as_bytes());
-            wire.extend_from_slice(&v);
-            wire.extend_from_slice(b"\r\n");
+        wire.extend_from_slice(b"Content-Type: application/octet-stream\r\n");
+        for (n, v) in fc_headers(&ctx.function, &rid, "/invoke") {
+            wire.extend_from_slice(format!("{n}: {v}\r\n").as_bytes());
         }
         wire.extend_from_slice(format!("Content-Length: {}\r\n\r\n{b}", b.len()).as_bytes());
     }
-    let mut c = match Conn::connect(ctx.inst.addr(), Duration::from_secs(5)) {
+    let mut c = match Connection::open(ctx.inst.addr(), Duration::from_secs(5)) {
         Ok(c) => c,
         Err(e) => return Check::new(name, Verdict::Fail, format!("cannot connect: {e}")),
     };
-    if let Err(e) = c.send_raw(&wire) {
+    if let Err(e) = c.write_raw(&wire) {
         return Check::new(name, Verdict::Fail, format!("cannot send: {e}"));
     }
     let deadline = Instant::now() + ctx.timeout;
     let mut echoed = 0;
-    for (i, b) in bodies.iter().enumerate() {
-        match c.read_reply(false, deadline, 1 << 20) {
-            Ok(r) if (200..300).contains(&r.status) => {
-                let text = String::from_utf8_lossy(&r.body);
+    let mut conn = Some(c);
+    for i in 0..bodies.len() {
+        let Some(c) = conn.take() else {
+            return Check::new(
+                name,
+                Verdict::Fail,
+                format!("the connection closed after {i} of 3 answers"),
+            );
+        };
+        let answer = c.read_reply(false, deadline).and_then(|mut r| {
+            let body = r.read_to_vec(1 << 20)?;
+            Ok((r.status, body, r.into_connection()))
+        });
+        match answer {
+            Ok((status, body, next)) if (200..300).contains(&status) => {
+                conn = next;
+                let text = String::from_utf8_lossy(&body);
                 if let Some(j) = bodies.iter().position(|x| text.contains(x.as_str())) {
                     if j != i {
                         return Check::new(
@@ -111,13 +135,12 @@ pub fn pipelining(ctx: &mut Ctx) -> Check {
                     }
                     echoed += 1;
                 }
-                let _ = b;
             }
-            Ok(r) => {
+            Ok((status, _, _)) => {
                 return Check::new(
                     name,
                     Verdict::Fail,
-                    format!("answer {}: status {}", i + 1, r.status),
+                    format!("answer {}: status {status}", i + 1),
                 )
             }
             Err(e) => {
@@ -153,57 +176,53 @@ pub fn idle_in_background(inst: &Instance, o: &Opts) -> JoinHandle<Check> {
 fn keep_alive(addr: SocketAddr, f: &Function, idle: Duration) -> Check {
     let name = NAMES[11];
     let fail = |why: String| Check::new(name, Verdict::Fail, why);
-    let mut c = match Conn::connect(addr, Duration::from_secs(5)) {
+    let c = match Connection::open(addr, Duration::from_secs(5)) {
         Ok(c) => c,
         Err(e) => return fail(format!("cannot connect: {e}")),
     };
-    let call = |c: &mut Conn| -> Result<Reply, String> {
+    let call = |c: Connection| -> Result<(u16, Option<Connection>), String> {
         let rid = request_id();
-        let h: Headers = fc_headers(f, &rid, "/invoke")
-            .into_iter()
-            .map(|(n, v)| (n, v.into_bytes()))
-            .collect();
-        c.send("POST", "/invoke", &h, b"keep-alive")
+        let fc = fc_headers(f, &rid, "/invoke");
+        let h: Fields = fc.iter().map(|(n, v)| (n.as_str(), v)).collect();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut r = c
+            .call(
+                Call::new("POST", "/invoke", deadline)
+                    .headers(&h)
+                    .body(b"keep-alive"),
+            )
             .map_err(|e| e.to_string())?;
-        c.read_reply(false, Instant::now() + Duration::from_secs(30), 1 << 20)
-            .map_err(|e| e.to_string())
+        r.read_to_vec(1 << 20).map_err(|e| e.to_string())?;
+        Ok((r.status, r.into_connection()))
     };
-    match call(&mut c) {
-        Ok(r) if !r.keep_alive => {
+    let c = match call(c) {
+        Ok((status, None)) => {
+            return fail(format!("the first answer ({status}) closes the connection"))
+        }
+        Ok((_, Some(c))) => c,
+        Err(e) => return fail(format!("first call: {e}")),
+    };
+    match c.wait_idle(idle) {
+        Ok(()) => {}
+        Err(IdleEnd::Closed(after)) => {
             return fail(format!(
-                "the first answer ({}) closes the connection",
-                r.status
+                "the server closed the idle connection after {} (FC keeps it up to 15 min and expects it open)",
+                human(after)
             ))
         }
-        Ok(_) => {}
-        Err(e) => return fail(format!("first call: {e}")),
-    }
-    let t = Instant::now();
-    let mut probe = [0u8; 1];
-    while t.elapsed() < idle {
-        let _ = c
-            .stream()
-            .set_read_timeout(Some(Duration::from_millis(100)));
-        match c.stream().peek(&mut probe) {
-            Ok(0) => {
-                return fail(format!(
-                    "the server closed the idle connection after {} (FC keeps it up to 15 min and expects it open)",
-                    human(t.elapsed())
-                ))
-            }
-            Ok(_) => return fail("unexpected bytes on the idle connection".into()),
-            Err(e) if is_timeout(&e) => {}
-            Err(e) => return fail(format!("the idle connection failed after {}: {e}", human(t.elapsed()))),
+        Err(IdleEnd::UnexpectedBytes(_)) => {
+            return fail("unexpected bytes on the idle connection".into())
+        }
+        Err(IdleEnd::Failed(after, e)) => {
+            return fail(format!("the idle connection failed after {}: {e}", human(after)))
         }
     }
-    let _ = c.stream().set_read_timeout(None);
-    match call(&mut c) {
-        Ok(r) => Check::new(
+    match call(c) {
+        Ok((status, _)) => Check::new(
             name,
             Verdict::Pass,
             format!(
-                "same connection answered {} after {} idle",
-                r.status,
+                "same connection answered {status} after {} idle",
                 human(idle)
             ),
         ),
