@@ -212,9 +212,42 @@ fn flags_help_version_and_errors() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let help = String::from_utf8_lossy(&out.stdout);
-    for o in fc_runtime::OPTIONS {
-        assert!(help.contains(&format!("--{}", o.flag)) && help.contains(o.default));
+    // Every setting, its variable and its default (the table in src/config/options.rs).
+    let settings = [
+        ("port", "FCRT_PORT", "9000"),
+        ("host", "FCRT_HOST", "0.0.0.0"),
+        ("memory", "FCRT_MEMORY", "auto"),
+        ("max-workers", "FCRT_MAX_WORKERS", "auto"),
+        ("body-budget", "FCRT_BODY_BUDGET", "auto"),
+        ("body-wait", "FCRT_BODY_WAIT", "1s"),
+        ("stack-size", "FCRT_STACK_SIZE", "1MiB"),
+        ("worker-idle", "FCRT_WORKER_IDLE", "10s"),
+        ("max-head", "FCRT_MAX_HEAD", "32KiB"),
+        ("max-target", "FCRT_MAX_TARGET", "8KiB"),
+        ("max-headers", "FCRT_MAX_HEADERS", "256"),
+        ("max-body", "FCRT_MAX_BODY", "32MiB"),
+        ("max-drain", "FCRT_MAX_DRAIN", "256KiB"),
+        ("head-timeout", "FCRT_HEAD_TIMEOUT", "10s"),
+        ("body-timeout", "FCRT_BODY_TIMEOUT", "30s"),
+        ("min-rate", "FCRT_MIN_RATE", "1KiB"),
+        ("write-timeout", "FCRT_WRITE_TIMEOUT", "30s"),
+        ("idle-timeout", "FCRT_IDLE_TIMEOUT", "20m"),
+        ("grace", "FCRT_GRACE", "30s"),
+        ("strip-base-path", "FCRT_STRIP_BASE_PATH", "true"),
+    ];
+    for (flag, env, default) in settings {
+        let line = help
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("--{flag} ")))
+            .unwrap_or_else(|| panic!("--{flag} missing from --help:\n{help}"));
+        assert!(line.contains(env) && line.contains(default), "{line}");
     }
+    let listed = help.lines().filter(|l| l.starts_with("  --")).count();
+    assert_eq!(
+        listed,
+        settings.len() + 2,
+        "plus --help and --version:\n{help}"
+    );
     let out = Command::new(BIN).arg("--version").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("fc-runtime 0."));

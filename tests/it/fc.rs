@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use fc_runtime::builtin::Builtin;
+use crate::builtin::Builtin;
 use fc_runtime::{Context, Handler, HandlerError, Request, Response};
 
 use crate::client::{request, Conn};
@@ -28,7 +28,7 @@ impl Handler for Panicky {
 
 #[test]
 fn panics_and_errors_are_answered_and_the_server_keeps_serving() {
-    let s = TestServer::start(|c| c.max_workers = 1, Panicky);
+    let s = TestServer::start(|c| c.max_workers = fc_runtime::Setting::Fixed(1), Panicky);
     let mut c = Conn::open(s.addr);
     let r = c
         .send(&crate::client::invoke_raw("panic"))

@@ -253,7 +253,7 @@ impl Drop for Gateway {
     /// SIGTERM first, so fc-local stops its function too (it runs in its own process group
     /// and would outlive a SIGKILLed fc-local); SIGKILL only if that takes too long.
     fn drop(&mut self) {
-        let _ = fc_runtime::signals::terminate(self.child.id());
+        let _ = sigterm(self.child.id());
         let t = Instant::now();
         while t.elapsed() < Duration::from_secs(15) {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -339,7 +339,7 @@ fn gateway_forwards_like_an_http_trigger_and_enforces_fcs_limits() {
         );
     }
     // SIGTERM: drain, GET /pre-stop, SIGTERM to the function, exit 0.
-    fc_runtime::signals::terminate(gw.child.id()).unwrap();
+    assert!(sigterm(gw.child.id()), "kill -TERM");
     let status = gw.child.wait().unwrap();
     std::thread::sleep(Duration::from_millis(100));
     let err = gw.stderr();
@@ -413,4 +413,12 @@ fn gateway_shapes_a_misbehaving_functions_answers() {
         "{}",
         gw.stderr()
     );
+}
+
+/// Sends SIGTERM with the system's `kill`, as a platform would.
+fn sigterm(pid: u32) -> bool {
+    Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .is_ok_and(|s| s.success())
 }

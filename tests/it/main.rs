@@ -2,13 +2,21 @@
 //!
 //! `client` holds a minimal response reader; each other module covers one area.
 
+/// The `fc-runtime` binary's built-in function, compiled here too: it is written against
+/// the public API, so it runs in-process like any user's handler.
+#[path = "../../src/bin/fc-runtime/builtin.rs"]
+#[allow(dead_code)]
+mod builtin;
+
 mod binary;
+mod calls;
 mod client;
 mod errors;
 mod fc;
 mod http;
 mod local;
 mod pool;
+mod supervisor;
 
 use std::net::SocketAddr;
 use std::thread::JoinHandle;

@@ -15,7 +15,7 @@ use crate::TestServer;
 
 #[test]
 fn longest_idle_connection_is_evicted_when_workers_run_out() {
-    let s = TestServer::start(|c| c.max_workers = 2, Echo);
+    let s = TestServer::start(|c| c.max_workers = fc_runtime::Setting::Fixed(2), Echo);
     let mut a = Conn::open(s.addr);
     assert_eq!(
         a.send(&invoke_raw("a"))
@@ -68,7 +68,10 @@ impl Handler for Gate {
 #[test]
 fn saturated_pool_answers_503_fast_and_keeps_the_request_in_flight() {
     let open = Arc::new(AtomicBool::new(false));
-    let s = TestServer::start(|c| c.max_workers = 1, Gate(open.clone()));
+    let s = TestServer::start(
+        |c| c.max_workers = fc_runtime::Setting::Fixed(1),
+        Gate(open.clone()),
+    );
     let mut busy = Conn::open(s.addr);
     busy.send(&invoke_raw("x"));
     std::thread::sleep(Duration::from_millis(100)); // the request is now in progress
@@ -155,7 +158,7 @@ fn two_hundred_fifty_keep_alive_clients_are_all_served() {
 fn a_client_that_never_reads_cannot_hold_the_only_worker() {
     let s = TestServer::start(
         |c| {
-            c.max_workers = 1;
+            c.max_workers = fc_runtime::Setting::Fixed(1);
             c.write_timeout = Duration::from_millis(300);
         },
         Echo,
@@ -201,7 +204,7 @@ fn a_client_that_never_reads_cannot_hold_the_only_worker() {
 fn body_budget_answers_503_while_spent_and_recovers() {
     let s = TestServer::start(
         |c| {
-            c.body_budget = 1000;
+            c.body_budget = fc_runtime::Setting::Fixed(1000);
             c.body_wait = Duration::from_millis(300);
         },
         Echo,
@@ -262,7 +265,7 @@ fn a_client_reading_its_answer_too_slowly_is_dropped_and_a_normal_one_is_not() {
     // One worker; every 300 ms window of an answer must move 300 KB (1 MB/s).
     let s = TestServer::start(
         |c| {
-            c.max_workers = 1;
+            c.max_workers = fc_runtime::Setting::Fixed(1);
             c.write_timeout = Duration::from_millis(300);
             c.limits.min_rate = 1 << 20;
         },
