@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use fc_runtime::http::{BodyReader, BodyState, ConnReader, Framing};
+use fc_runtime::fuzzing::{BodyReader, BodyState, ConnReader, Framing};
 use fuzz_oracle::{chunked_ref, cuts_from, ChunkedRef, Split};
 use libfuzzer_sys::fuzz_target;
 

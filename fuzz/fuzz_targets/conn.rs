@@ -8,8 +8,8 @@
 
 use std::io::Read;
 
-use fc_runtime::http::{serve, ConnReader, End, NoHooks, Request, Response, Version};
-use fuzz_oracle::{cuts_from, limits, strict_request, Split};
+use fc_runtime::fuzzing::{serve, CloseReason, ConnReader, NoHooks, Request, Response, Version};
+use fuzz_oracle::{cuts_from, limits, strict_request, strict_target, Split};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -28,12 +28,12 @@ fuzz_target!(|data: &[u8]| {
         String::from_utf8_lossy(&split.0),
         "replies differ with cuts"
     );
-    check_replies(&whole.0, &whole.2);
+    check_replies(&whole.0, &whole.1, &whole.2);
 });
 
 /// Replies (dates stripped), how the connection ended, and for each request that reached
 /// the handler whether it was a HEAD.
-fn run(wire: &[u8], cuts: Vec<usize>, reads_body: bool) -> (Vec<u8>, End, Vec<bool>) {
+fn run(wire: &[u8], cuts: Vec<usize>, reads_body: bool) -> (Vec<u8>, CloseReason, Vec<bool>) {
     let limits = limits();
     let mut src = ConnReader::new(Split::new(wire, cuts), limits.max_head);
     let mut out = Vec::new();
@@ -43,12 +43,14 @@ fn run(wire: &[u8], cuts: Vec<usize>, reads_body: bool) -> (Vec<u8>, End, Vec<bo
         let http11 = req.version == Version::Http11;
         let verdict = strict_request(&req.method, http11, req.headers.iter())
             .unwrap_or_else(|rule| panic!("handler reached by a request breaking: {rule}"));
+        strict_target(&req.path, &req.query)
+            .unwrap_or_else(|rule| panic!("handler reached by a target breaking: {rule}"));
         if !reads_body {
             return Response::ok("ignored");
         }
         let mut body = Vec::new();
         let read = req.body.read_to_end(&mut body);
-        if let (Ok(_), fc_runtime::http::Framing::Length(n)) = (&read, verdict.framing) {
+        if let (Ok(_), fc_runtime::fuzzing::Framing::Length(n)) = (&read, verdict.framing) {
             assert_eq!(
                 body.len() as u64,
                 n,
@@ -81,8 +83,17 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Walks the output as a sequence of framed responses: the handler's 200s (bodiless for
-/// HEAD), interim 100s, and at most one final refusal.
-fn check_replies(mut out: &[u8], heads: &[bool]) {
+/// HEAD), interim 100s, and at most one final refusal — or, for an HTTP/2 preface, the
+/// HTTP/2 refusal alone (SETTINGS, then GOAWAY with HTTP_1_1_REQUIRED).
+fn check_replies(mut out: &[u8], why: &CloseReason, heads: &[bool]) {
+    if out.first() == Some(&0) {
+        assert!(matches!(why, CloseReason::Refused(e) if e.status() == 505), "{why:?}");
+        assert_eq!(out.len(), 26, "SETTINGS + GOAWAY");
+        assert_eq!(&out[..4], &[0, 0, 0, 4], "an empty SETTINGS frame first");
+        assert_eq!(&out[9..13], &[0, 0, 8, 7], "then GOAWAY");
+        assert_eq!(&out[22..], &[0, 0, 0, 0x0d], "HTTP_1_1_REQUIRED");
+        return;
+    }
     let mut heads = heads.iter();
     while !out.is_empty() {
         let mut headers = [httparse::EMPTY_HEADER; 16];

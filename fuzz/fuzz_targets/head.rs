@@ -4,8 +4,8 @@
 //! the statuses a head can earn; plain heads the strict rules accept must be accepted.
 #![no_main]
 
-use fc_runtime::http::{parse_head, Version};
-use fuzz_oracle::{limits, strict_request};
+use fc_runtime::fuzzing::{parse_head, Version};
+use fuzz_oracle::{limits, strict_request, strict_target};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -22,6 +22,8 @@ fuzz_target!(|data: &[u8]| {
                 .unwrap_or_else(|rule| panic!("accepted a head the strict rules reject: {rule}"));
             assert_eq!(verdict.framing, head.framing);
             assert_eq!(verdict.keep_alive, head.keep_alive);
+            strict_target(&head.path, &head.query)
+                .unwrap_or_else(|rule| panic!("accepted a target the strict rules reject: {rule}"));
             // The head alone parses the same; one byte less is incomplete.
             let (again, m) = parse_head(h, &limits).unwrap().unwrap();
             assert_eq!(
@@ -83,7 +85,7 @@ fn plain_valid(data: &[u8]) -> Option<String> {
         return None;
     }
     let verdict = strict_request(method, http11, fields.into_iter()).ok()?;
-    if let fc_runtime::http::Framing::Length(n) = verdict.framing {
+    if let fc_runtime::fuzzing::Framing::Length(n) = verdict.framing {
         if n > limits().max_body {
             return None;
         }

@@ -11,7 +11,7 @@
 use std::io::{self, Read};
 use std::time::Duration;
 
-use fc_runtime::http::{Framing, Limits, Transport};
+use fc_runtime::fuzzing::{Framing, Limits, Transport};
 
 /// Limits small enough for a fuzzer to cross every one of them.
 pub fn limits() -> Limits {
@@ -148,7 +148,12 @@ pub fn strict_request<'a>(
                     codings.push(trim_ows(c).to_ascii_lowercase());
                 }
             }
-            "host" => hosts += 1,
+            "host" => {
+                hosts += 1;
+                if !host_value(v) {
+                    return Err("Host is not uri-host [ \":\" port ]");
+                }
+            }
             "expect" if !v.eq_ignore_ascii_case(b"100-continue") => {
                 return Err("unsupported Expect")
             }
@@ -204,6 +209,115 @@ pub fn strict_request<'a>(
     })
 }
 
+/// RFC 3986 `uri-host [ ":" port ]`, written as a scan over the grammar's alternatives.
+fn host_value(v: &[u8]) -> bool {
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+    let sub_delim = |b: u8| b"!$&'()*+,;=".contains(&b);
+    let port_ok = |p: &[u8]| p.iter().all(u8::is_ascii_digit);
+    if v.first() == Some(&b'[') {
+        let Some(close) = v.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        let inner = &v[1..close];
+        let literal_ok = match inner.first() {
+            Some(b'v') | Some(b'V') => match inner.iter().position(|&b| b == b'.') {
+                Some(dot) => {
+                    dot > 1
+                        && inner[1..dot].iter().all(u8::is_ascii_hexdigit)
+                        && dot + 1 < inner.len()
+                        && inner[dot + 1..]
+                            .iter()
+                            .all(|&b| unreserved(b) || sub_delim(b) || b == b':')
+                }
+                None => false,
+            },
+            _ => std::str::from_utf8(inner)
+                .map(|s| s.parse::<std::net::Ipv6Addr>().is_ok())
+                .unwrap_or(false),
+        };
+        let rest = &v[close + 1..];
+        return literal_ok && (rest.is_empty() || (rest[0] == b':' && port_ok(&rest[1..])));
+    }
+    let (host, port): (&[u8], &[u8]) = match v.iter().position(|&b| b == b':') {
+        Some(i) => (&v[..i], &v[i + 1..]),
+        None => (v, b""),
+    };
+    let mut i = 0;
+    while i < host.len() {
+        let b = host[i];
+        if b == b'%' {
+            if host.len() < i + 3 || !host[i + 1].is_ascii_hexdigit() || !host[i + 2].is_ascii_hexdigit() {
+                return false;
+            }
+            i += 3;
+        } else if unreserved(b) || sub_delim(b) {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    port_ok(port)
+}
+
+/// A request-target as the handler sees it (path and query): visible ASCII only, no `#`.
+pub fn strict_target(path: &str, query: &str) -> Result<(), &'static str> {
+    let ok = |s: &str| s.bytes().all(|b| b > 0x20 && b < 0x7f && b != b'#');
+    if ok(path) && ok(query) {
+        Ok(())
+    } else {
+        Err("request-target byte outside VCHAR, or a fragment")
+    }
+}
+
+/// RFC 9112 §7.1.1 `chunk-ext` after the size digits, as a state machine:
+/// `*( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )`.
+fn chunk_ext(ext: &[u8]) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum S {
+        /// Before `;` (whitespace allowed only if a `;` follows).
+        Gap,
+        /// After `;`, before the name.
+        Semi,
+        Name,
+        /// After a name, before `=`, `;` or the end.
+        AfterName,
+        /// After `=`, before the value.
+        Eq,
+        Token,
+        Quoted,
+        Escape,
+        /// After a value.
+        AfterValue,
+    }
+    let ws = |b: u8| b == b' ' || b == b'\t';
+    let qd = |b: u8| b == b'\t' || b == b' ' || (0x21..=0x7e).contains(&b) || b >= 0x80;
+    let mut s = S::Gap;
+    let mut trailing_ws = false;
+    for &b in ext {
+        s = match (s, b) {
+            (S::Gap | S::AfterName | S::AfterValue, b';') => S::Semi,
+            (S::Gap | S::AfterName | S::AfterValue, b) if ws(b) => s,
+            (S::Semi, b) if ws(b) => S::Semi,
+            (S::Semi | S::Name, b) if is_tchar(b) => S::Name,
+            (S::Name, b) if ws(b) => S::AfterName,
+            (S::Name | S::AfterName, b'=') => S::Eq,
+            (S::Name, b';') => S::Semi,
+            (S::Eq, b) if ws(b) => S::Eq,
+            (S::Eq, b'"') => S::Quoted,
+            (S::Eq | S::Token, b) if is_tchar(b) => S::Token,
+            (S::Token, b';') => S::Semi,
+            (S::Token, b) if ws(b) => S::AfterValue,
+            (S::Quoted, b'"') => S::AfterValue,
+            (S::Quoted, b'\\') => S::Escape,
+            (S::Quoted, b) if qd(b) => S::Quoted,
+            (S::Escape, b) if qd(b) => S::Quoted,
+            _ => return false,
+        };
+        trailing_ws = ws(b) && matches!(s, S::Gap | S::AfterName | S::AfterValue);
+    }
+    matches!(s, S::Gap | S::Name | S::AfterName | S::Token | S::AfterValue) && !trailing_ws
+}
+
 /// How the reference chunked decoder ends.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ChunkedRef {
@@ -252,8 +366,7 @@ pub fn chunked_ref(input: &[u8], limit: u64) -> ChunkedRef {
             return ChunkedRef::TooLarge;
         }
         let size = u64::from_str_radix(std::str::from_utf8(&text[..digits]).unwrap(), 16).unwrap();
-        let ext = trim_ows_start(&text[digits..]);
-        if !ext.is_empty() && (ext[0] != b';' || !ext.iter().all(|&b| is_value_byte(b))) {
+        if !chunk_ext(&text[digits..]) {
             return ChunkedRef::Invalid;
         }
         at += l.len();
@@ -299,12 +412,4 @@ pub fn chunked_ref(input: &[u8], limit: u64) -> ChunkedRef {
         }
         seen += l.len();
     }
-}
-
-fn trim_ows_start(v: &[u8]) -> &[u8] {
-    let s = v
-        .iter()
-        .position(|&b| b != b' ' && b != b'\t')
-        .unwrap_or(v.len());
-    &v[s..]
 }
