@@ -6,7 +6,7 @@ BIN           := target/$(TARGET)/release/fc-runtime
 MAX_BIN_BYTES := 614400
 PORT          ?= 9000
 
-.PHONY: local selftest-peers gateway-bench all build run test musl-target fmt-check lint doc unit check-binary zip image image-test bench clean \
+.PHONY: ab local selftest-peers gateway-bench all build run test musl-target fmt-check lint doc unit check-binary zip image image-test bench clean \
 	fuzz attack attack-short attack-tools attack-build soak
 
 all: build
@@ -114,6 +114,13 @@ gateway-bench: build local
 selftest-peers: build local
 	sh scripts/need.sh go:golang-go musl-gcc:musl-tools
 	python3 bench/local.py selftest
+
+# A/B of two fc-runtime binaries in one run (cold start, wrk -c50 and -c1), interleaved,
+# medians: make ab BASE=path/to/old/fc-runtime [NEW=path/to/new] (NEW defaults to this build).
+NEW ?= $(BIN)
+ab: build
+	sh scripts/need.sh wrk:wrk taskset:util-linux
+	python3 bench/ab.py $(BASE) $(NEW)
 
 clean:
 	cargo clean

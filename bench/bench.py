@@ -253,18 +253,13 @@ def dechunked_len(data):
         i = j + 2 + size + 2
 
 
-def wrk(port):
-    script = os.path.join(BUILD, "post.lua")
-    with open(script, "w") as f:
-        f.write('wrk.method = "POST"\nwrk.body = "world"\nwrk.headers["Content-Type"] = "application/octet-stream"\n')
-    out = run(["taskset", "-c", "1", "wrk", "-t1", "-c50", f"-d{WRK_SECS}s", "--latency", "-s", script,
-               f"http://127.0.0.1:{port}/invoke"])
+def wrk_stats(out):
+    """(requests/s, p50 µs, p99 µs, socket errors + non-2xx) from `wrk --latency` output."""
     rps = float(next(l for l in out.splitlines() if l.startswith("Requests/sec")).split()[1])
 
     def lat(label):
-        line = next(l for l in out.splitlines() if l.strip().startswith(label))
-        v = line.split()[1]
-        for unit, mult in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        v = next(l for l in out.splitlines() if l.strip().startswith(label)).split()[1]
+        for unit, mult in (("us", 1.0), ("ms", 1000.0), ("s", 1e6)):
             if v.endswith(unit):
                 return float(v[: -len(unit)]) * mult
         return float(v)
@@ -276,6 +271,17 @@ def wrk(port):
         if "Non-2xx" in l:
             errors += int(l.split()[-1])
     return rps, lat("50%"), lat("99%"), errors
+
+
+def wrk(port, conns=50, secs=None):
+    """`wrk -t1 -c<conns>` POST /invoke (5-byte event) from core 1: (rps, p50 ms, p99 ms, errors)."""
+    script = os.path.join(BUILD, "post.lua")
+    with open(script, "w") as f:
+        f.write('wrk.method = "POST"\nwrk.body = "world"\nwrk.headers["Content-Type"] = "application/octet-stream"\n')
+    out = run(["taskset", "-c", "1", "wrk", "-t1", f"-c{conns}", f"-d{secs or WRK_SECS}s", "--latency",
+               "-s", script, f"http://127.0.0.1:{port}/invoke"])
+    rps, p50, p99, errors = wrk_stats(out)
+    return rps, p50 / 1000.0, p99 / 1000.0, errors
 
 
 def load(subjects):

@@ -105,17 +105,8 @@ def wait_port(port, limit=20):
 
 def wrk1(port):
     out = bench.run(["wrk", "-t1", "-c1", f"-d{GW_SECS}s", "--latency", f"http://127.0.0.1:{port}/bench?x=1"])
-
-    def lat(label):
-        v = next(l for l in out.splitlines() if l.strip().startswith(label)).split()[1]
-        for unit, mult in (("us", 1.0), ("ms", 1000.0), ("s", 1e6)):
-            if v.endswith(unit):
-                return float(v[: -len(unit)]) * mult
-        return float(v)
-
-    rps = float(next(l for l in out.splitlines() if l.startswith("Requests/sec")).split()[1])
-    non2xx = sum(int(l.split()[-1]) for l in out.splitlines() if "Non-2xx" in l)
-    return lat("50%"), lat("99%"), rps, non2xx
+    rps, p50, p99, errors = bench.wrk_stats(out)
+    return p50, p99, rps, errors
 
 
 def run_gateway():
@@ -142,7 +133,7 @@ def run_gateway():
          f"straight to fc-runtime (release) and through `fc-local serve` (release) in front of it; "
          f"{GW_PASSES} interleaved passes each, medians. Load average before: "
          f"{' '.join(open('/proc/loadavg').read().split()[:3])}.", "",
-         "| path | p50 µs | p99 µs | req/s | non-2xx |", "|---|---|---|---|---|"]
+         "| path | p50 µs | p99 µs | req/s | errors (socket, non-2xx) |", "|---|---|---|---|---|"]
     for label, rows in (("direct", direct), ("through fc-local serve", gateway)):
         L.append(f"| {label} | {med(rows, 0):.1f} | {med(rows, 1):.1f} | {med(rows, 2):.0f} | "
                  f"{sum(r[3] for r in rows)} |")
