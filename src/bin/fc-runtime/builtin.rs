@@ -4,9 +4,7 @@
 //!
 //! Useful to check a platform end to end. Credentials in the echo are shown as `"***"`.
 
-use crate::fc::{is_secret_header, Context, Handler, HandlerError};
-use crate::http::{Request, Response};
-use crate::json;
+use fc_runtime::{json, Context, Credentials, Handler, HandlerError, Request, Response};
 
 /// The built-in function.
 pub struct Builtin {
@@ -52,7 +50,7 @@ fn echo(req: &Request<'_>, body: &[u8]) -> String {
     let mut values: Vec<String> = Vec::new();
     for (n, v) in req.headers.iter() {
         let n = n.to_ascii_lowercase();
-        let v = if is_secret_header(&n) {
+        let v = if Credentials::is_header(&n) {
             "***".into()
         } else {
             String::from_utf8_lossy(v).into_owned()
@@ -93,7 +91,7 @@ fn echo(req: &Request<'_>, body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::{Headers, RequestBody, ResponseBody, Version};
+    use fc_runtime::{Headers, RequestBody, ResponseBody, Version};
 
     #[test]
     fn echo_and_hello() {

@@ -1,5 +1,10 @@
-//! The `fc-runtime` binary: the built-in function on the runtime (see `fc_runtime::builtin`).
+//! The `fc-runtime` binary: the built-in function (`builtin.rs`) on the runtime. Built on
+//! the library's public API only.
+
+#![deny(unsafe_code)]
+
+mod builtin;
 
 fn main() {
-    fc_runtime::run(fc_runtime::builtin::Builtin::from_env())
+    fc_runtime::run(builtin::Builtin::from_env())
 }
