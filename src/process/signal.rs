@@ -6,7 +6,7 @@ use std::io;
 
 use crate::sys;
 
-/// A signal for [`Child::signal`].
+/// A signal for [`Child::signal`](super::Child::signal).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Signal {
     /// SIGTERM: finish and exit.

@@ -241,3 +241,55 @@ fn a_child_outlives_the_thread_that_started_it_but_not_its_supervisor() {
         "the function outlived its SIGKILLed supervisor"
     );
 }
+
+#[test]
+fn as_pid_1_the_supervisor_reaps_orphans() {
+    // fc-local as PID 1 of a new PID namespace; its function leaves an orphan that exits
+    // 300 ms later. Without reaping it would stay a zombie child of fc-local.
+    let port = free_addr().port();
+    let mut ns = Command::new("unshare")
+        .args(["--pid", "--fork", LOCAL, "serve"])
+        .args(["--listen", &format!("127.0.0.1:{}", free_addr().port())])
+        .args(["--port", &port.to_string(), "--", "sh", "-c"])
+        .arg(format!("(sleep 0.3 &); exec {RUNTIME}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let function = SocketAddr::from(([127, 0, 0, 1], port));
+    let up = within(Duration::from_secs(10), || {
+        std::net::TcpStream::connect(function).is_ok()
+    });
+    let children = |pid: u32| -> Vec<u32> {
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    };
+    let local = children(ns.id()).first().copied();
+    thread::sleep(Duration::from_millis(800));
+    let zombies: Vec<u32> = local
+        .map(|l| {
+            std::fs::read_dir(format!("/proc/{l}/task"))
+                .unwrap()
+                .flatten()
+                .flat_map(|t| {
+                    std::fs::read_to_string(t.path().join("children"))
+                        .unwrap_or_default()
+                        .split_whitespace()
+                        .filter_map(|p| p.parse().ok())
+                        .collect::<Vec<u32>>()
+                })
+                .filter(|&c| !alive(c))
+                .collect()
+        })
+        .unwrap_or_default();
+    let _ = Command::new("kill")
+        .args(["-TERM", &local.unwrap_or(0).to_string()])
+        .status();
+    let _ = ns.wait();
+    assert!(up, "fc-local did not start its function");
+    assert!(local.is_some(), "no fc-local under unshare");
+    assert!(zombies.is_empty(), "zombies left: {zombies:?}");
+}

@@ -20,6 +20,10 @@ mod selftest;
 mod util;
 
 fn main() {
+    // As a container's entrypoint (PID 1), orphans of the function's tree are ours to reap.
+    if let Err(e) = fc_runtime::process::reap_orphans() {
+        eprintln!("fc-local: cannot start reaping orphans: {e}");
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match cli::parse(&args) {
         Ok(cli::Command::Help) => {
