@@ -4,11 +4,12 @@
 //!
 //! Byte slices in, values out: the client module does the reading and writing.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 
 use super::error::HttpError;
 use super::framing::{Fields, Framing};
 use super::message::{Headers, Version};
+use super::response::{push_field, push_framing, unsafe_field};
 use super::syntax::is_tchar;
 
 /// A parsed response head.
@@ -105,51 +106,29 @@ pub(crate) fn write_request_head(
     if target.is_empty() || !target.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         return Err("request-target with a space, control or non-ASCII byte");
     }
-    let _ = write!(ByteWriter(out), "{method} {target} HTTP/1.1\r\n");
+    let _ = write!(out, "{method} {target} HTTP/1.1\r\n");
     if !headers.contains("host") {
-        let _ = write!(ByteWriter(out), "Host: {host}\r\n");
+        push_field(out, "Host", host.as_bytes());
     }
     for (name, value) in headers.iter() {
-        if name.is_empty() || !name.bytes().all(is_tchar) {
-            return Err("field name is not a token");
+        if let Some(why) = unsafe_field(name, value) {
+            return Err(why);
         }
-        if value.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
-            return Err("CR, LF or NUL in a field value");
-        }
-        if ["content-length", "transfer-encoding"]
+        let framing_field = ["content-length", "transfer-encoding"]
             .iter()
-            .any(|f| name.eq_ignore_ascii_case(f))
-        {
-            continue;
+            .any(|f| name.eq_ignore_ascii_case(f));
+        if !framing_field {
+            push_field(out, name, value);
         }
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value);
-        out.extend_from_slice(b"\r\n");
     }
     match framing {
-        Framing::Length(n) => {
-            let _ = write!(ByteWriter(out), "Content-Length: {n}\r\n");
+        Framing::None | Framing::CloseDelimited if matches!(method, "POST" | "PUT" | "PATCH") => {
+            out.extend_from_slice(b"Content-Length: 0\r\n")
         }
-        Framing::Chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
-        Framing::None | Framing::CloseDelimited => {
-            if matches!(method, "POST" | "PUT" | "PATCH") {
-                out.extend_from_slice(b"Content-Length: 0\r\n");
-            }
-        }
+        f => push_framing(out, f),
     }
     out.extend_from_slice(b"\r\n");
     Ok(())
-}
-
-/// `fmt::Write` into a byte vector.
-struct ByteWriter<'a>(&'a mut Vec<u8>);
-
-impl std::fmt::Write for ByteWriter<'_> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.extend_from_slice(s.as_bytes());
-        Ok(())
-    }
 }
 
 #[cfg(test)]

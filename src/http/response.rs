@@ -106,22 +106,16 @@ pub fn write_response<W: Write>(w: &mut W, mut resp: Response, ex: Exchange) -> 
     append_http_date_now(&mut head);
     head.extend_from_slice(b"\r\n");
     for (name, value) in resp.headers.iter() {
-        if let Some(why) = refuse_field(name, value) {
-            log::warn!("dropped response header {name:?}: {why}");
-            continue;
+        let why = match FRAMING.iter().any(|f| name.eq_ignore_ascii_case(f)) {
+            true => Some("framing is the server's"),
+            false => unsafe_field(name, value),
+        };
+        match why {
+            Some(why) => log::warn!("dropped response header {name:?}: {why}"),
+            None => push_field(&mut head, name, value),
         }
-        head.extend_from_slice(name.as_bytes());
-        head.extend_from_slice(b": ");
-        head.extend_from_slice(value);
-        head.extend_from_slice(b"\r\n");
     }
-    match framing {
-        Framing::Length(n) => {
-            let _ = write!(head, "Content-Length: {n}\r\n");
-        }
-        Framing::Chunked => head.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
-        Framing::CloseDelimited | Framing::None => {}
-    }
+    push_framing(&mut head, framing);
     if !keep_alive {
         head.extend_from_slice(b"Connection: close\r\n");
     } else if ex.version == Version::Http10 {
@@ -182,11 +176,9 @@ fn return_head_buffer(v: Vec<u8>) {
     }
 }
 
-/// Why a handler's field cannot be sent, if it cannot.
-fn refuse_field(name: &str, value: &[u8]) -> Option<&'static str> {
-    if FRAMING.iter().any(|f| name.eq_ignore_ascii_case(f)) {
-        return Some("framing is the server's");
-    }
+/// What makes a field unsafe to send in either direction: a name that is not a token, or a
+/// value with CR, LF or NUL (message splitting).
+pub(crate) fn unsafe_field(name: &str, value: &[u8]) -> Option<&'static str> {
     if name.is_empty() || !name.bytes().all(is_tchar) {
         return Some("invalid field name");
     }
@@ -194,6 +186,25 @@ fn refuse_field(name: &str, value: &[u8]) -> Option<&'static str> {
         return Some("CR, LF or NUL in value");
     }
     None
+}
+
+/// Appends `name: value` and its line end.
+pub(crate) fn push_field(head: &mut Vec<u8>, name: &str, value: &[u8]) {
+    head.extend_from_slice(name.as_bytes());
+    head.extend_from_slice(b": ");
+    head.extend_from_slice(value);
+    head.extend_from_slice(b"\r\n");
+}
+
+/// Appends the framing field `framing` calls for (none for close-delimited or no body).
+pub(crate) fn push_framing(head: &mut Vec<u8>, framing: Framing) {
+    match framing {
+        Framing::Length(n) => {
+            let _ = write!(head, "Content-Length: {n}\r\n");
+        }
+        Framing::Chunked => head.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+        Framing::CloseDelimited | Framing::None => {}
+    }
 }
 
 /// Copies a stream body (an answer's, or a client's request body), each read sent as it

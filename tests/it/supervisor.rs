@@ -41,6 +41,24 @@ fn alive(pid: u32) -> bool {
     })
 }
 
+/// The children of `pid` (of all its threads), from /proc.
+fn children(pid: u32) -> Vec<u32> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|tasks| {
+            tasks
+                .flatten()
+                .flat_map(|t| {
+                    std::fs::read_to_string(t.path().join("children"))
+                        .unwrap_or_default()
+                        .split_whitespace()
+                        .filter_map(|p| p.parse().ok())
+                        .collect::<Vec<u32>>()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn within(limit: Duration, mut ok: impl FnMut() -> bool) -> bool {
     let t = Instant::now();
     while t.elapsed() < limit {
@@ -216,21 +234,7 @@ fn a_child_outlives_the_thread_that_started_it_but_not_its_supervisor() {
     assert!(within(Duration::from_secs(10), || {
         std::net::TcpStream::connect(function).is_ok()
     }));
-    let children =
-        std::fs::read_to_string(format!("/proc/{}/task/{}/children", local.id(), local.id()))
-            .unwrap_or_default();
-    let all_children: Vec<u32> = std::fs::read_dir(format!("/proc/{}/task", local.id()))
-        .unwrap()
-        .flatten()
-        .flat_map(|t| {
-            std::fs::read_to_string(t.path().join("children"))
-                .unwrap_or_default()
-                .split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .collect::<Vec<u32>>()
-        })
-        .collect();
-    let _ = children;
+    let all_children = children(local.id());
     assert_eq!(all_children.len(), 1, "{all_children:?}");
     let pid = all_children[0];
     assert!(alive(pid));
@@ -260,30 +264,10 @@ fn as_pid_1_the_supervisor_reaps_orphans() {
     let up = within(Duration::from_secs(10), || {
         std::net::TcpStream::connect(function).is_ok()
     });
-    let children = |pid: u32| -> Vec<u32> {
-        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-            .unwrap_or_default()
-            .split_whitespace()
-            .filter_map(|p| p.parse().ok())
-            .collect()
-    };
     let local = children(ns.id()).first().copied();
     thread::sleep(Duration::from_millis(800));
     let zombies: Vec<u32> = local
-        .map(|l| {
-            std::fs::read_dir(format!("/proc/{l}/task"))
-                .unwrap()
-                .flatten()
-                .flat_map(|t| {
-                    std::fs::read_to_string(t.path().join("children"))
-                        .unwrap_or_default()
-                        .split_whitespace()
-                        .filter_map(|p| p.parse().ok())
-                        .collect::<Vec<u32>>()
-                })
-                .filter(|&c| !alive(c))
-                .collect()
-        })
+        .map(|l| children(l).into_iter().filter(|&c| !alive(c)).collect())
         .unwrap_or_default();
     let _ = Command::new("kill")
         .args(["-TERM", &local.unwrap_or(0).to_string()])
