@@ -2,11 +2,11 @@
 
 TARGET        := x86_64-unknown-linux-musl
 BIN           := target/$(TARGET)/release/fc-runtime
-# The stripped static binary must stay under 600 KiB.
-MAX_BIN_BYTES := 614400
+# The stripped static binary must stay under 700 KiB (exec mode included).
+MAX_BIN_BYTES := 716800
 PORT          ?= 9000
 
-.PHONY: ab local selftest-peers gateway-bench all build run test musl-target fmt-check lint doc unit check-binary zip image image-test bench clean \
+.PHONY: ab peers local selftest-peers gateway-bench all build run test musl-target fmt-check lint doc unit check-binary zip image image-test bench clean \
 	fuzz attack attack-short attack-tools attack-build soak
 
 all: build
@@ -36,8 +36,15 @@ lint:
 doc:
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
 
+# The apps exec mode is tested with: the seed peers (Go from Debian, ts-node from npm,
+# Flask from PyPI, Node as installed) and the test apps' npm packages (ws).
+peers:
+	sh scripts/need.sh go:golang-go
+	python3 bench/local.py peers
+	cd tests/it/apps && npm install --no-audit --no-fund --silent
+
 # Unit, integration and doc tests; `cargo test` also builds every example.
-unit:
+unit: peers
 	cargo test
 
 check-binary: build

@@ -9,6 +9,7 @@ latency per request is the difference of the medians. Settings (environment):
 SELFTEST_IDLE (keep-alive idle wait, default 20s), GATEWAY_SECS (5), GATEWAY_PASSES (5).
 """
 import datetime
+import json
 import os
 import re
 import signal
@@ -28,6 +29,22 @@ GW_SECS = int(os.environ.get("GATEWAY_SECS", "5"))
 GW_PASSES = int(os.environ.get("GATEWAY_PASSES", "5"))
 LINE = re.compile(r"^(PASS|FAIL|WARN|SKIP)  (.+?)\s{2,}(.*)$")
 PEERS = ["fc-runtime", "C floor", "Go net/http", "Node.js", "ts-node", "Flask"]
+
+
+# The peers exec mode is tested with (make test), and where their commands are written.
+EXEC_PEERS = ["Go net/http", "Node.js", "ts-node", "Flask"]
+PEERS_JSON = os.path.join(bench.BUILD, "peers.json")
+
+
+def build_peers():
+    """`make peers`: builds the exec-mode peers and writes their commands to peers.json,
+    which the integration tests read. Fails when one cannot be built."""
+    subjects, skipped = bench.build_subjects(only=EXEC_PEERS)
+    if skipped:
+        sys.exit("peers: cannot build " + "; ".join(f"{n}: {why}" for n, why in skipped))
+    with open(PEERS_JSON, "w") as f:
+        json.dump({n: {"cmd": s.cmd, "cwd": s.cwd} for n, s in subjects.items()}, f, indent=1)
+    bench.log(f"wrote {PEERS_JSON}")
 
 
 def selftest(subject):
@@ -152,4 +169,4 @@ def run_gateway():
 
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("local: terminated"))
-    {"selftest": run_selftests, "gateway": run_gateway}[sys.argv[1]]()
+    {"selftest": run_selftests, "gateway": run_gateway, "peers": build_peers}[sys.argv[1]]()

@@ -95,6 +95,7 @@
 
 pub mod client;
 mod config;
+mod exec;
 mod fc;
 mod http;
 pub mod json;
@@ -103,9 +104,11 @@ pub mod process;
 mod server;
 mod sys;
 
-pub use config::{Config, Setting};
+pub use config::{App, Config, Setting};
 pub use fc::{Context, Credentials, Handler, HandlerError, Secret};
-pub use http::{Headers, Limits, Request, RequestBody, Response, ResponseBody, Version};
+pub use http::{
+    Headers, Limits, OnUpgrade, Request, RequestBody, Response, ResponseBody, Upgraded, Version,
+};
 pub use server::{Server, ShutdownHandle};
 
 #[cfg(feature = "fuzzing")]
@@ -122,6 +125,9 @@ pub mod units {
 /// first, then installs the logger and the SIGTERM hook, prints the start-up line and FC's
 /// `inited` marker, and serves until SIGTERM/SIGINT. Exits the process: 0 after a graceful
 /// stop, 1 if it cannot listen, 2 on bad configuration.
+///
+/// Given an app (`-- COMMAND`, or `FCRT_EXEC`; see [`App`]), it fronts that app instead of
+/// `handler` (exec mode): it exits 1 if the app does not become ready or exits on its own.
 pub fn run<H: Handler>(handler: H) -> ! {
     use config::CliError;
     let name = std::env::args()
@@ -143,6 +149,9 @@ pub fn run<H: Handler>(handler: H) -> ! {
             std::process::exit(2)
         }
     };
+    if !config.app.command.is_empty() {
+        std::process::exit(exec::run(config, &name));
+    }
     let server = match Server::bind(&config) {
         Ok(s) => s,
         Err(e) => {

@@ -35,6 +35,7 @@ impl Drop for RequestScope {
 }
 
 /// Installs the logger (once; later calls are ignored).
+#[inline(never)]
 pub(crate) fn init() {
     let env = env_logger::Env::default().default_filter_or("info");
     let _ = env_logger::Builder::from_env(env)

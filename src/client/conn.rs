@@ -71,7 +71,7 @@ impl Connection {
         s.set_write_timeout(Some(WRITE_STALL))?;
         Ok(Connection {
             rd: ConnReader::new(s, max_head),
-            host: addr.to_string(),
+            host: host_field(addr),
             max_head,
             used: 0,
             idle_since: Instant::now(),
@@ -208,6 +208,21 @@ impl Connection {
     /// True when an idle pooled connection can no longer be used (see `sys`).
     pub(super) fn unusable(&self) -> bool {
         !self.rd.buffered().is_empty() || sys::idle_socket_unusable(self.stream().as_raw_fd())
+    }
+}
+
+/// The `Host` field for `addr`: `127.0.0.1:9000`, `[0:0:0:0:0:0:0:1]:9000` (IPv6 written
+/// out, which any server reads, without linking std's compressing formatter).
+fn host_field(addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) => {
+            let [a1, a2, a3, a4] = a.ip().octets();
+            format!("{a1}.{a2}.{a3}.{a4}:{}", a.port())
+        }
+        SocketAddr::V6(a) => {
+            let s = a.ip().segments().map(|x| format!("{x:x}")).join(":");
+            format!("[{s}]:{}", a.port())
+        }
     }
 }
 

@@ -81,7 +81,7 @@ pub enum Body<'a> {
     /// bytes); without, chunked. Can be sent again only until it was first read.
     Stream {
         /// The source.
-        reader: &'a mut (dyn Read + Send),
+        reader: &'a mut dyn Read,
         /// The exact length, if known.
         len: Option<u64>,
     },
@@ -129,7 +129,7 @@ impl<'a> Call<'a> {
     }
 
     /// With a streamed body (see [`Body::Stream`]).
-    pub fn stream(mut self, reader: &'a mut (dyn Read + Send), len: Option<u64>) -> Call<'a> {
+    pub fn stream(mut self, reader: &'a mut dyn Read, len: Option<u64>) -> Call<'a> {
         self.body = Body::Stream { reader, len };
         self
     }
@@ -280,7 +280,7 @@ fn attempt(
 
 /// A streamed body that notes its first read.
 struct Tracked<'a> {
-    inner: &'a mut (dyn Read + Send),
+    inner: &'a mut dyn Read,
     touched: &'a mut bool,
 }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::pool::Idle;
 use super::{CallError, Connection};
 use crate::http::{
-    tenths_up, BodyReader, BodyState, Framing, Headers, HttpError, ReplyHead, Version,
+    tenths_up, BodyReader, BodyState, Framing, Headers, HttpError, ReplyHead, Upgraded, Version,
 };
 
 /// An answer: status and fields, and its body as a `Read`.
@@ -113,6 +113,22 @@ impl Reply {
             Ok(_) => Ok(body),
             Err(e) => Err(self.error(e)),
         }
+    }
+
+    /// The connection after `101 Switching Protocols`, for the protocol the request asked
+    /// for (`Err(self)` for any other answer). Bytes that came behind the head are read
+    /// first.
+    pub fn upgrade(mut self) -> Result<Upgraded, Box<Reply>> {
+        if self.status != 101 {
+            return Err(Box::new(self));
+        }
+        let Some(conn) = self.conn.take() else {
+            return Err(Box::new(self));
+        };
+        let (stream, early) = conn.rd.into_parts();
+        let _ = stream.set_read_timeout(None);
+        let _ = stream.set_write_timeout(None);
+        Ok(Upgraded::new(Box::new(stream), early))
     }
 
     /// The connection, when the body was read to its end and the answer allowed keep-alive

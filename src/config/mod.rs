@@ -64,6 +64,53 @@ pub struct Config {
     pub strip_base_path: bool,
     /// HTTP limits and timeouts.
     pub limits: Limits,
+    /// Exec mode: an app to start and front (`fc-runtime -- node server.js`).
+    pub app: App,
+}
+
+/// Exec mode: fc-runtime in front of an app written in any language. With a `command`,
+/// [`run`](crate::run) starts it, waits until it is ready, and serves FC's calls by
+/// proxying them to it (events to `event_path`, HTTP triggers as they are, lifecycle hooks
+/// at their own paths), keeping FC's contract for it.
+#[derive(Clone, Debug)]
+pub struct App {
+    /// The app's command and arguments; empty: no app (serve the handler).
+    pub command: Vec<String>,
+    /// Port the app listens on, on 127.0.0.1; given to it as `PORT`, `FC_CUSTOM_LISTEN_PORT`
+    /// and `FC_SERVER_PORT`. `Auto`: 8080, or 8081 when fc-runtime itself listens on 8080.
+    pub port: Setting<u16>,
+    /// Ready when `GET` of this path answers below 500; `None`: when a TCP connect works.
+    pub ready_path: Option<String>,
+    /// How long the app has to become ready.
+    pub ready_timeout: Duration,
+    /// Where event invocations go, as `POST`.
+    pub event_path: String,
+    /// An event answered with this status or above is FC's function error.
+    pub error_status: u16,
+}
+
+impl Default for App {
+    fn default() -> App {
+        App {
+            command: Vec::new(),
+            port: Setting::Auto,
+            ready_path: None,
+            ready_timeout: Duration::from_secs(120),
+            event_path: "/invoke".into(),
+            error_status: 500,
+        }
+    }
+}
+
+impl App {
+    /// The app's port in force when fc-runtime listens on `listen`.
+    pub(crate) fn port_for(&self, listen: u16) -> u16 {
+        match self.port {
+            Setting::Fixed(p) => p,
+            Setting::Auto if listen == 8080 => 8081,
+            Setting::Auto => 8080,
+        }
+    }
 }
 
 impl Default for Config {
@@ -81,6 +128,7 @@ impl Default for Config {
             grace: Duration::from_secs(30),
             strip_base_path: true,
             limits: Limits::default(),
+            app: App::default(),
         }
     }
 }
@@ -137,6 +185,13 @@ impl Config {
             match arg.as_str() {
                 "-h" | "--help" => return Err(CliError::Help),
                 "-V" | "--version" => return Err(CliError::Version),
+                "--" => {
+                    c.app.command = args.collect();
+                    if c.app.command.is_empty() {
+                        return Err(CliError::Bad("no command after --".into()));
+                    }
+                    break;
+                }
                 _ => {}
             }
             let Some(body) = arg.strip_prefix("--") else {
@@ -157,6 +212,12 @@ impl Config {
             };
             (opt.set)(&mut c, &value)
                 .map_err(|e| CliError::Bad(format!("--{name} {value:?}: {e}")))?;
+        }
+        if !c.app.command.is_empty() && c.app.port_for(c.port) == c.port {
+            return Err(CliError::Bad(format!(
+                "--app-port {} is the port fc-runtime listens on; pick another",
+                c.port
+            )));
         }
         Ok(c)
     }
@@ -193,7 +254,8 @@ impl Config {
 pub(crate) fn help(program: &str) -> String {
     let mut s = format!(
         "{program} {}: a Function Compute custom runtime (HTTP on 0.0.0.0:9000)\n\n\
-         Usage: {program} [--flag value | --flag=value]...\n\n\
+         Usage: {program} [--flag value | --flag=value]... [-- COMMAND [ARGS...]]\n\n\
+         With a COMMAND (or FCRT_EXEC) it starts that app and fronts it (exec mode).\n\
          Every flag can also be set by its environment variable; flags win.\n\
          Sizes take B, KiB, MiB, GiB (or K, M, G); durations take ms, s, m, h (bare = s).\n\n",
         env!("CARGO_PKG_VERSION")
@@ -304,6 +366,55 @@ mod tests {
         ] {
             let c = parse(&["--host", host], &[]).unwrap();
             assert_eq!(bind_ip(&c.host).unwrap().to_string(), ip);
+        }
+    }
+
+    #[test]
+    fn exec_mode_table() {
+        // (args, env, command, app port)
+        let cases: &[Case<(&[&str], u16)>] = &[
+            (&[], &[], (&[], 8080)),
+            (
+                &["--", "node", "server.js"],
+                &[],
+                (&["node", "server.js"], 8080),
+            ),
+            (
+                &[],
+                &[("FCRT_EXEC", "node 'my app.js'")],
+                (&["node", "my app.js"], 8080),
+            ),
+            // flags before `--` are ours; after it, the app's
+            (
+                &["--port", "9001", "--", "app", "--port", "1"],
+                &[],
+                (&["app", "--port", "1"], 8080),
+            ),
+            // Knative gives us 8080: the app gets 8081
+            (&["--", "app"], &[("PORT", "8080")], (&["app"], 8081)),
+            (&["--app-port", "3000", "--", "app"], &[], (&["app"], 3000)),
+        ];
+        for &(args, env, (command, port)) in cases {
+            let c = parse(args, env).unwrap();
+            assert_eq!(c.app.command, command, "{args:?} {env:?}");
+            assert_eq!(c.app.port_for(c.port), port, "{args:?} {env:?}");
+        }
+        let bad: &[Case<&str>] = &[
+            (&["--"], &[], "no command after --"),
+            (
+                &["--port", "3000", "--app-port", "3000", "--", "a"],
+                &[],
+                "is the port",
+            ),
+            (&["--ready-path", "healthz"], &[], "must start with /"),
+            (&["--error-status", "99"], &[], "not a status"),
+            (&[], &[("FCRT_EXEC", "node 'open")], "unterminated"),
+        ];
+        for &(args, env, msg) in bad {
+            match parse(args, env) {
+                Err(CliError::Bad(m)) => assert!(m.contains(msg), "{args:?}: {m}"),
+                other => panic!("{args:?}: {other:?}"),
+            }
         }
     }
 

@@ -2,7 +2,7 @@
 //! the flag takes) and help — from which `Config::parse` and `--help` are both driven.
 //! Each entry's setter parses its value into the [`Config`]; nothing else lives here.
 
-use super::values::{auto, boolean, duration, nonzero, num, positive, size};
+use super::values::{auto, boolean, duration, nonzero, num, positive, size, words};
 use super::{Config, Setting};
 
 type Setter = fn(&mut Config, &str) -> Result<(), String>;
@@ -183,5 +183,76 @@ pub(crate) const OPTIONS: &[Opt] = &[
         default: "true",
         help: "strip the FC 2.0 x-fc-base-path prefix from HTTP paths",
         set: |c, v| boolean(v).map(|b| c.strip_base_path = b),
+    },
+    Opt {
+        flag: "exec",
+        env: "FCRT_EXEC",
+        default: "",
+        help: "exec mode: the app's command, as words (or after --)",
+        set: |c, v| words(v).map(|w| c.app.command = w),
+    },
+    Opt {
+        flag: "app-port",
+        env: "FCRT_APP_PORT",
+        default: "auto",
+        help: "exec: the app's port, given to it as PORT (auto: 8080, 8081 if taken by us)",
+        set: |c, v| {
+            auto(v, |v| {
+                num::<u16>(v).and_then(|p| positive(p.into()).map(|_| p))
+            })
+            .map(|p| c.app.port = p.map_or(Setting::Auto, Setting::Fixed))
+        },
+    },
+    Opt {
+        flag: "ready-path",
+        env: "FCRT_READY_PATH",
+        default: "",
+        help: "exec: ready when GET of this path answers < 500 (empty: a TCP connect)",
+        set: |c, v| {
+            let v = v.trim();
+            if !v.is_empty() && !v.starts_with('/') {
+                return Err("must start with /".into());
+            }
+            c.app.ready_path = Some(v.to_owned()).filter(|p| !p.is_empty());
+            Ok(())
+        },
+    },
+    Opt {
+        flag: "ready-timeout",
+        env: "FCRT_READY_TIMEOUT",
+        default: "120s",
+        help: "exec: how long the app has to become ready",
+        set: |c, v| {
+            duration(v)
+                .and_then(nonzero)
+                .map(|d| c.app.ready_timeout = d)
+        },
+    },
+    Opt {
+        flag: "event-path",
+        env: "FCRT_EVENT_PATH",
+        default: "/invoke",
+        help: "exec: where events go, as POST",
+        set: |c, v| {
+            let v = v.trim();
+            if !v.starts_with('/') {
+                return Err("must start with /".into());
+            }
+            c.app.event_path = v.to_owned();
+            Ok(())
+        },
+    },
+    Opt {
+        flag: "error-status",
+        env: "FCRT_ERROR_STATUS",
+        default: "500",
+        help: "exec: an event answered with this status or above is a function error",
+        set: |c, v| {
+            num::<u16>(v)
+                .ok()
+                .filter(|s| (200..=599).contains(s))
+                .map(|s| c.app.error_status = s)
+                .ok_or_else(|| "not a status from 200 to 599".into())
+        },
     },
 ];

@@ -25,6 +25,66 @@ pub(crate) fn nonzero(d: Duration) -> Result<Duration, String> {
     }
 }
 
+/// A command line as words, the way a shell splits one without expanding anything:
+/// whitespace separates; `'...'` is literal; `"..."` keeps spaces and takes `\"` and `\\`;
+/// a backslash outside quotes escapes the next character.
+pub(crate) fn words(v: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut started = false;
+    let mut chars = v.chars();
+    while let Some(ch) = chars.next() {
+        match ch {
+            c if c.is_whitespace() => {
+                if started {
+                    out.push(std::mem::take(&mut cur));
+                    started = false;
+                }
+            }
+            '\'' => {
+                started = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => cur.push(c),
+                        None => return Err("unterminated ' quote".into()),
+                    }
+                }
+            }
+            '"' => {
+                started = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\')) => cur.push(c),
+                            Some(c) => {
+                                cur.push('\\');
+                                cur.push(c);
+                            }
+                            None => return Err("unterminated \" quote".into()),
+                        },
+                        Some(c) => cur.push(c),
+                        None => return Err("unterminated \" quote".into()),
+                    }
+                }
+            }
+            '\\' => {
+                started = true;
+                cur.push(chars.next().ok_or("a backslash at the end")?);
+            }
+            c => {
+                started = true;
+                cur.push(c);
+            }
+        }
+    }
+    if started {
+        out.push(cur);
+    }
+    Ok(out)
+}
+
 /// `auto` (any case) is `None`; anything else goes through `parse`.
 pub(crate) fn auto<T>(
     v: &str,
@@ -133,6 +193,33 @@ mod tests {
         for (v, want) in cases {
             match (size(v), want) {
                 (Ok(n), Ok(w)) => assert_eq!(n, *w, "{v}"),
+                (Err(e), Err(w)) => assert!(e.contains(w), "{v}: {e}"),
+                (got, _) => panic!("{v}: {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn words_table() {
+        let cases: &[(&str, Result<&[&str], &str>)] = &[
+            ("", Ok(&[])),
+            ("node server.js", Ok(&["node", "server.js"])),
+            (
+                "  python3  -m  flask  run ",
+                Ok(&["python3", "-m", "flask", "run"]),
+            ),
+            (
+                "sh -c 'echo a  b; exit 3'",
+                Ok(&["sh", "-c", "echo a  b; exit 3"]),
+            ),
+            (r#"app "a \"b\" c" x\ y"#, Ok(&["app", "a \"b\" c", "x y"])),
+            ("app ''", Ok(&["app", ""])),
+            ("app 'open", Err("unterminated")),
+            ("app \"open", Err("unterminated")),
+        ];
+        for (v, want) in cases {
+            match (words(v), want) {
+                (Ok(got), Ok(w)) => assert_eq!(got, *w, "{v}"),
                 (Err(e), Err(w)) => assert!(e.contains(w), "{v}: {e}"),
                 (got, _) => panic!("{v}: {got:?}"),
             }

@@ -15,6 +15,7 @@ use crate::http::{Request, Response};
 pub struct HandlerError {
     error_type: String,
     message: String,
+    status: Option<u16>,
 }
 
 impl HandlerError {
@@ -23,7 +24,26 @@ impl HandlerError {
         HandlerError {
             error_type: error_type.into(),
             message: message.into(),
+            status: None,
         }
+    }
+
+    /// The status an HTTP-trigger call answers with when this error ends it (an event
+    /// invocation's failure is always FC's `404` + `x-fc-status: 404`; default 500).
+    ///
+    /// ```
+    /// use fc_runtime::HandlerError;
+    /// let e = HandlerError::new("Upstream", "the database is away").with_status(503);
+    /// assert_eq!(e.status(), Some(503));
+    /// ```
+    pub fn with_status(mut self, status: u16) -> HandlerError {
+        self.status = Some(status).filter(|s| (400..=599).contains(s));
+        self
+    }
+
+    /// The status set by [`HandlerError::with_status`].
+    pub fn status(&self) -> Option<u16> {
+        self.status
     }
 
     /// An error of type `Error` with `message`.

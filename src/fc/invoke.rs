@@ -1,46 +1,93 @@
-//! The [`Dispatcher`]: turns one HTTP request into one handler call the way Function
-//! Compute expects — context from headers, routing, Start/End marker lines around the call,
-//! the request id on every log line, panics caught, failures in FC's shape.
+//! The [`Dispatcher`]: turns one HTTP request into one call the way Function Compute
+//! expects — context from headers, routing, Start/End marker lines around the call, the
+//! request id on every log line, panics caught, failures in FC's shape. What the call
+//! reaches is a [`Target`]: a [`Handler`]'s methods, or (exec mode) an app behind a proxy.
 //!
-//! Marker lines go to a [`Markers`] sink supplied by the caller (stdout in production, a
-//! vector in tests), so this module performs no I/O of its own.
+//! The End marker follows the answer: at once for an answer in memory, after the last byte
+//! of a streamed one, after an upgraded connection closes, so the lines FC cuts between the
+//! markers are the call's. Marker lines go to a [`Markers`] sink supplied by the caller
+//! (stdout in production, a vector in tests), so this module performs no I/O of its own.
 
+use std::io::{self, Read};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::dispatch::{route, strip_base_path, Route};
 use super::{Context, Handler, HandlerError};
-use crate::http::{Request, Response};
+use crate::http::{OnUpgrade, Request, Response, ResponseBody};
 use crate::logging::RequestScope;
 
-/// Where marker lines (`FC Invoke Start RequestId: …`) go. One call per line, without the
-/// newline.
-pub trait Markers: Send + Sync {
+/// Where marker lines (`FC Invoke Start RequestId: …`) go. One call per line.
+pub(crate) trait Markers: Send + Sync {
     /// Emits one marker line; `line` ends with its newline.
     fn line(&self, line: &str);
 }
 
-/// Maps requests to calls of one [`Handler`].
-pub struct Dispatcher<H> {
-    handler: H,
+/// What a call reaches once routed (the base path already stripped from `req.path`).
+pub(crate) trait Target: Send + Sync + 'static {
+    fn call(&self, route: Route, req: Request<'_>, ctx: &Context)
+        -> Result<Response, HandlerError>;
+}
+
+/// A [`Handler`] as a [`Target`]: events read whole into `invoke`, hooks answer 200.
+pub(crate) struct Handled<H>(pub H);
+
+impl<H: Handler> Target for Handled<H> {
+    fn call(
+        &self,
+        route: Route,
+        mut req: Request<'_>,
+        ctx: &Context,
+    ) -> Result<Response, HandlerError> {
+        let h = &self.0;
+        match route {
+            Route::Invoke => {
+                let event = req.body.to_vec()?;
+                Ok(Response::ok(h.invoke(event, ctx)?))
+            }
+            Route::Http => h.http(req, ctx),
+            Route::Initialize => h.initialize(ctx).map(|_| Response::new(200)),
+            Route::PreFreeze => h.pre_freeze(ctx).map(|_| Response::new(200)),
+            Route::PreStop => h.pre_stop(ctx).map(|_| Response::new(200)),
+        }
+    }
+}
+
+/// Maps requests to calls of one [`Target`] (a trait object: one copy of the dispatcher in
+/// the binary, whatever it dispatches to).
+pub(crate) struct Dispatcher {
+    target: Box<dyn Target>,
     markers: Arc<dyn Markers>,
     strip_base_path: bool,
 }
 
-impl<H: Handler> Dispatcher<H> {
+impl Dispatcher {
     /// A dispatcher for `handler`, writing marker lines to `markers`; `strip_base_path`
     /// removes the FC 2.0 `x-fc-base-path` prefix from passthrough paths.
-    pub fn new(handler: H, markers: Arc<dyn Markers>, strip_base_path: bool) -> Self {
+    pub(crate) fn new<H: Handler>(
+        handler: H,
+        markers: Arc<dyn Markers>,
+        strip_base_path: bool,
+    ) -> Self {
+        Dispatcher::with_target(Handled(handler), markers, strip_base_path)
+    }
+
+    /// A dispatcher for any [`Target`].
+    pub(crate) fn with_target(
+        target: impl Target,
+        markers: Arc<dyn Markers>,
+        strip_base_path: bool,
+    ) -> Self {
         Dispatcher {
-            handler,
+            target: Box::new(target),
             markers,
             strip_base_path,
         }
     }
 
     /// Handles one request.
-    pub fn handle(&self, mut req: Request<'_>) -> Response {
+    pub(crate) fn handle(&self, mut req: Request<'_>) -> Response {
         let ctx = Context::from_headers(&req.headers, Instant::now());
         let _scope = RequestScope::enter(&ctx.request_id);
         let route = route(&req.method, &req.path, &req.headers);
@@ -49,28 +96,23 @@ impl<H: Handler> Dispatcher<H> {
             "FC {word} Start RequestId: {}\n",
             ctx.request_id
         ));
-        let outcome = catch_unwind(AssertUnwindSafe(|| match route {
-            Route::Invoke => self.invoke(&mut req, &ctx),
-            Route::Http => {
-                if self.strip_base_path {
-                    let stripped = strip_base_path(&req.path, &req.headers);
-                    if stripped.len() != req.path.len() {
-                        req.path = stripped.to_owned();
-                    }
-                }
-                self.handler.http(req, &ctx).map(strip_reserved)
+        if route == Route::Http && self.strip_base_path {
+            let stripped = strip_base_path(&req.path, &req.headers);
+            if stripped.len() != req.path.len() {
+                req.path = stripped.to_owned();
             }
-            Route::Initialize => self.handler.initialize(&ctx).map(|_| Response::new(200)),
-            Route::PreFreeze => self.handler.pre_freeze(&ctx).map(|_| Response::new(200)),
-            Route::PreStop => self.handler.pre_stop(&ctx).map(|_| Response::new(200)),
+        }
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let resp = self.target.call(route, req, &ctx)?;
+            Ok(match route {
+                Route::Http => strip_reserved(resp),
+                _ => resp,
+            })
         }));
         let failure = match outcome {
             Ok(Ok(resp)) => {
-                self.marker(format_args!(
-                    "FC {word} End RequestId: {}\n",
-                    ctx.request_id
-                ));
-                return resp;
+                let end = format!("FC {word} End RequestId: {}\n", ctx.request_id);
+                return self.end_after(resp, end);
             }
             Ok(Err(e)) => e,
             Err(panic) => HandlerError::new("Panic", panic_message(&*panic)),
@@ -87,6 +129,30 @@ impl<H: Handler> Dispatcher<H> {
         error_response(route, &failure)
     }
 
+    /// Writes the End marker once `resp` has been delivered: now for an answer in memory,
+    /// when a streamed body ends, when an upgraded connection is given back.
+    fn end_after(&self, mut resp: Response, end: String) -> Response {
+        let markers = self.markers.clone();
+        resp.body = match resp.body {
+            ResponseBody::Stream { reader, len } => ResponseBody::Stream {
+                reader: Box::new(EndOnClose {
+                    inner: reader,
+                    end: Some((markers, end)),
+                }),
+                len,
+            },
+            ResponseBody::Upgrade(cb) => ResponseBody::Upgrade(OnUpgrade(Box::new(move |conn| {
+                (cb.0)(conn);
+                markers.line(&end);
+            }))),
+            body => {
+                self.markers.line(&end);
+                body
+            }
+        };
+        resp
+    }
+
     /// Formats a marker line in a reused per-thread buffer (no allocation per line).
     fn marker(&self, args: std::fmt::Arguments<'_>) {
         use std::fmt::Write;
@@ -100,18 +166,46 @@ impl<H: Handler> Dispatcher<H> {
             self.markers.line(&l);
         });
     }
+}
 
-    fn invoke(&self, req: &mut Request<'_>, ctx: &Context) -> Result<Response, HandlerError> {
-        let event = req.body.to_vec()?;
-        Ok(Response::ok(self.handler.invoke(event, ctx)?))
+/// A streamed body that writes its call's End marker when it ends, fails, or is dropped
+/// unfinished (the client went away).
+struct EndOnClose {
+    inner: Box<dyn Read + Send>,
+    end: Option<(Arc<dyn Markers>, String)>,
+}
+
+impl EndOnClose {
+    fn emit(&mut self) {
+        if let Some((markers, line)) = self.end.take() {
+            markers.line(&line);
+        }
+    }
+}
+
+impl Read for EndOnClose {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let r = self.inner.read(buf);
+        if !matches!(r, Ok(n) if n > 0) && !buf.is_empty() {
+            self.emit();
+        }
+        r
+    }
+}
+
+impl Drop for EndOnClose {
+    fn drop(&mut self) {
+        self.emit();
     }
 }
 
 /// The answer to a failed call: event invocations get FC's `404` + `x-fc-status: 404`,
-/// passthrough and hooks `500`; all carry the JSON error body.
-pub fn error_response(route: Route, e: &HandlerError) -> Response {
+/// passthrough the error's status (500 unless it says otherwise), hooks `500`; all carry
+/// the JSON error body.
+pub(crate) fn error_response(route: Route, e: &HandlerError) -> Response {
     match route {
         Route::Invoke => Response::json(404, e.to_json()).with_header("x-fc-status", "404"),
+        Route::Http => Response::json(e.status().unwrap_or(500), e.to_json()),
         _ => Response::json(500, e.to_json()),
     }
 }

@@ -11,5 +11,6 @@ mod handler;
 mod invoke;
 
 pub use context::{Context, Credentials, Secret};
+pub(crate) use dispatch::Route;
 pub use handler::{Handler, HandlerError};
-pub(crate) use invoke::{Dispatcher, Markers};
+pub(crate) use invoke::{Dispatcher, Markers, Target};

@@ -27,7 +27,7 @@ use super::budget::BodyBudget;
 use super::error::HttpError;
 use super::framing::Framing;
 use super::head::{self, RequestHead};
-use super::message::{Request, RequestBody, Response, Version};
+use super::message::{OnUpgrade, Request, RequestBody, Response, ResponseBody, Version};
 use super::reader::{ConnReader, HeadFail, HeadWait, Transport};
 use super::response::{reason, write_all_vectored, write_response, Exchange};
 use super::{Limits, RATE_GRACE};
@@ -52,6 +52,12 @@ pub trait Hooks {
     /// The budget request bodies are charged to (none: bodies are only bounded one by one).
     fn budget(&self) -> Option<&BodyBudget> {
         None
+    }
+    /// The connection switched protocols: `on_upgrade` wants it once the loop returned
+    /// ([`CloseReason::Upgraded`]). Without a server to run it, it is dropped and the
+    /// connection closes.
+    fn upgraded(&mut self, on_upgrade: OnUpgrade) {
+        drop(on_upgrade);
     }
 }
 
@@ -119,6 +125,8 @@ pub enum CloseReason {
     Refused(HttpError),
     /// The socket failed while reading or writing.
     Broken,
+    /// The connection switched protocols; it belongs to the upgrade callback now.
+    Upgraded,
 }
 
 impl CloseReason {
@@ -188,10 +196,12 @@ fn exchange<T: Transport, W: Write>(
         framing,
         keep_alive,
         expect_continue,
+        upgrade,
     } = head;
     let head_only = method == "HEAD";
     let declared = match framing {
         Framing::Length(n) => Some(n),
+        Framing::None => Some(0),
         _ => None,
     };
     let mut st = BodyState::new(
@@ -242,15 +252,62 @@ fn exchange<T: Transport, W: Write>(
         // made of the part it saw.
         return Err(refuse(out, e));
     }
+    let (resp, on_upgrade) = take_upgrade(resp, upgrade, ending);
+    // The body is over: its budget goes back now (and `hooks` is free to take a callback).
+    drop(st);
     let ex = Exchange {
         version,
         head_only,
         keep_alive: ending.is_none(),
+        upgrade: on_upgrade.is_some(),
     };
-    match write_response(out, resp, ex) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(ending.unwrap_or(CloseReason::AnswerUnframed)),
-        Err(_) => Err(CloseReason::Broken),
+    match (write_response(out, resp, ex), on_upgrade) {
+        (Ok(_), Some(cb)) => {
+            hooks.upgraded(cb);
+            Err(CloseReason::Upgraded)
+        }
+        (Ok(true), None) => Ok(()),
+        (Ok(false), None) => Err(ending.unwrap_or(CloseReason::AnswerUnframed)),
+        (Err(_), _) => Err(CloseReason::Broken),
+    }
+}
+
+/// Separates an upgrade answer's callback from its head. Only a request that asked to
+/// upgrade gets one, and only while the connection could go on (not closing for the
+/// client, the drain, or an unread body); otherwise the answer is a 500 (the handler
+/// upgraded uninvited) or a 503 (not now).
+fn take_upgrade(
+    resp: Response,
+    asked: bool,
+    ending: Option<CloseReason>,
+) -> (Response, Option<OnUpgrade>) {
+    let Response {
+        status,
+        headers,
+        body,
+    } = resp;
+    match body {
+        ResponseBody::Upgrade(cb) if asked && ending.is_none() && status == 101 => {
+            let head = Response {
+                status,
+                headers,
+                body: ResponseBody::Empty,
+            };
+            (head, Some(cb))
+        }
+        ResponseBody::Upgrade(_) if asked && ending.is_some() => (Response::new(503), None),
+        ResponseBody::Upgrade(_) => {
+            log::warn!("an upgrade answer to a request that did not ask to upgrade: 500");
+            (Response::new(500), None)
+        }
+        body => (
+            Response {
+                status,
+                headers,
+                body,
+            },
+            None,
+        ),
     }
 }
 
@@ -282,6 +339,7 @@ pub fn refuse<W: Write>(out: &mut W, e: HttpError) -> CloseReason {
             version: Version::Http11,
             head_only: false,
             keep_alive: false,
+            upgrade: false,
         };
         write_response(out, resp, ex).map(|_| ())
     };

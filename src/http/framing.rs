@@ -35,6 +35,8 @@ pub(super) struct Fields {
     te_seen: bool,
     close: bool,
     keep_alive: bool,
+    /// `Connection: upgrade`.
+    pub(super) upgrade: bool,
 }
 
 /// Transfer codings we recognise (only `chunked` is decoded).
@@ -68,6 +70,7 @@ impl Fields {
                 let t = trim_ows(t);
                 self.close |= t.eq_ignore_ascii_case(b"close");
                 self.keep_alive |= t.eq_ignore_ascii_case(b"keep-alive");
+                self.upgrade |= t.eq_ignore_ascii_case(b"upgrade");
             }
         }
         Ok(())

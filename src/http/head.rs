@@ -32,6 +32,8 @@ pub struct RequestHead {
     pub keep_alive: bool,
     /// `Expect: 100-continue` on an HTTP/1.1 request.
     pub expect_continue: bool,
+    /// An HTTP/1.1 request to switch protocols (`Upgrade` plus `Connection: upgrade`).
+    pub upgrade: bool,
 }
 
 /// The start of the HTTP/2 connection preface (RFC 9113 §3.4): as soon as these bytes are
@@ -99,7 +101,7 @@ fn parse_with<'b>(
         .fold((0, 0), |(n, v), h| (n + h.name.len(), v + h.value.len()));
     let mut headers = Headers::with_capacity(req.headers.len(), names, values);
     let mut fields = Fields::default();
-    let (mut hosts, mut expect) = (0, false);
+    let (mut hosts, mut expect, mut upgrade) = (0, false, false);
     for h in req.headers.iter() {
         fields.note(h.name, h.value)?;
         if h.name.eq_ignore_ascii_case("host") {
@@ -107,6 +109,8 @@ fn parse_with<'b>(
             if !valid_host(trim_ows(h.value)) {
                 return Err(HttpError::Malformed("invalid Host"));
             }
+        } else if h.name.eq_ignore_ascii_case("upgrade") {
+            upgrade = !trim_ows(h.value).is_empty();
         } else if h.name.eq_ignore_ascii_case("expect") {
             if !trim_ows(h.value).eq_ignore_ascii_case(b"100-continue") {
                 return Err(HttpError::ExpectationFailed);
@@ -132,6 +136,7 @@ fn parse_with<'b>(
             framing,
             keep_alive,
             expect_continue,
+            upgrade: upgrade && fields.upgrade && version == Version::Http11,
         },
         len,
     )))

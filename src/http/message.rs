@@ -6,7 +6,7 @@
 //! response writer drops what it cannot send safely.
 
 use std::fmt;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 
 /// HTTP protocol version of a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,7 +190,8 @@ impl<'a> RequestBody<'a> {
         RequestBody { reader, len }
     }
 
-    /// The declared length, when the request had a `Content-Length`.
+    /// The body's length when known in advance: its `Content-Length`, or 0 for a request
+    /// without a body; `None` for a chunked one.
     pub fn len_hint(&self) -> Option<u64> {
         self.len
     }
@@ -212,6 +213,9 @@ impl Read for RequestBody<'_> {
 
 /// The body of a [`Response`].
 pub enum ResponseBody {
+    /// No body: the connection switches protocols (status 101). After the head, the
+    /// callback gets the connection itself on the worker thread; see [`Response::upgrade`].
+    Upgrade(OnUpgrade),
     /// No body (`Content-Length: 0`).
     Empty,
     /// A body held in memory, framed with `Content-Length`.
@@ -233,6 +237,7 @@ impl fmt::Debug for ResponseBody {
             ResponseBody::Empty => f.write_str("Empty"),
             ResponseBody::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
             ResponseBody::Stream { len, .. } => write!(f, "Stream(len: {len:?})"),
+            ResponseBody::Upgrade(_) => f.write_str("Upgrade"),
         }
     }
 }
@@ -284,6 +289,37 @@ impl Response {
         self
     }
 
+    /// `101 Switching Protocols` to the protocol the request asked for in `Upgrade`: the
+    /// server writes this head (add `Upgrade` and, for WebSocket, `Sec-WebSocket-Accept`;
+    /// `Connection: upgrade` is the server's), then calls `on_upgrade` with the raw
+    /// connection on the same worker thread. The connection counts as a request in progress
+    /// until `on_upgrade` returns, and is closed then. A request that did not ask to upgrade
+    /// gets a 500 instead.
+    ///
+    /// ```
+    /// use fc_runtime::Response;
+    /// use std::io::{Read, Write};
+    ///
+    /// // Echo whatever the client sends after the switch, until it closes.
+    /// let resp = Response::upgrade(|mut conn| {
+    ///     let mut buf = [0u8; 4096];
+    ///     while let Ok(n) = conn.read(&mut buf) {
+    ///         if n == 0 || conn.write_all(&buf[..n]).is_err() {
+    ///             break;
+    ///         }
+    ///     }
+    /// })
+    /// .with_header("Upgrade", "echo");
+    /// assert_eq!(resp.status, 101);
+    /// ```
+    pub fn upgrade(on_upgrade: impl FnOnce(Upgraded) + Send + 'static) -> Response {
+        Response {
+            status: 101,
+            headers: Headers::new(),
+            body: ResponseBody::Upgrade(OnUpgrade(Box::new(on_upgrade))),
+        }
+    }
+
     /// Sets a streamed body; see [`ResponseBody::Stream`].
     pub fn with_stream(mut self, reader: impl Read + Send + 'static, len: Option<u64>) -> Response {
         self.body = ResponseBody::Stream {
@@ -291,6 +327,97 @@ impl Response {
             len,
         };
         self
+    }
+}
+
+/// What a [`Response::upgrade`] runs once the switch is made.
+pub struct OnUpgrade(pub(crate) Box<dyn FnOnce(Upgraded) + Send>);
+
+/// A connection after `101 Switching Protocols`: a blocking `Read + Write` on the raw
+/// socket, starting with any bytes the client sent right behind its request. Hand it to a
+/// WebSocket library, or speak the upgraded protocol yourself.
+pub struct Upgraded {
+    io: Box<dyn Duplex>,
+    early: Vec<u8>,
+}
+
+/// The socket under an [`Upgraded`] connection (implemented for `TcpStream`).
+pub(crate) trait Duplex: Read + Write + Send {
+    fn try_clone(&self) -> io::Result<Box<dyn Duplex>>;
+    fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()>;
+    fn set_read_timeout(&self, t: Option<std::time::Duration>) -> io::Result<()>;
+    fn set_write_timeout(&self, t: Option<std::time::Duration>) -> io::Result<()>;
+}
+
+impl Duplex for std::net::TcpStream {
+    fn try_clone(&self) -> io::Result<Box<dyn Duplex>> {
+        Ok(Box::new(std::net::TcpStream::try_clone(self)?))
+    }
+    fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
+        std::net::TcpStream::shutdown(self, how)
+    }
+    fn set_read_timeout(&self, t: Option<std::time::Duration>) -> io::Result<()> {
+        std::net::TcpStream::set_read_timeout(self, t)
+    }
+    fn set_write_timeout(&self, t: Option<std::time::Duration>) -> io::Result<()> {
+        std::net::TcpStream::set_write_timeout(self, t)
+    }
+}
+
+impl Upgraded {
+    /// `early`: bytes of the new protocol that arrived with the head and were buffered.
+    pub(crate) fn new(io: Box<dyn Duplex>, early: Vec<u8>) -> Upgraded {
+        Upgraded { io, early }
+    }
+
+    /// A second handle on the same connection, to read on one thread and write on another.
+    /// Bytes buffered before the switch stay with this handle.
+    pub fn try_clone(&self) -> io::Result<Upgraded> {
+        Ok(Upgraded::new(self.io.try_clone()?, Vec::new()))
+    }
+
+    /// Half- or fully closes the connection (both handles).
+    pub fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
+        self.io.shutdown(how)
+    }
+
+    /// Bounds the next reads (`None`: wait forever).
+    pub fn set_read_timeout(&self, t: Option<std::time::Duration>) -> io::Result<()> {
+        self.io.set_read_timeout(t)
+    }
+
+    /// Bounds the next writes (`None`: wait forever).
+    pub fn set_write_timeout(&self, t: Option<std::time::Duration>) -> io::Result<()> {
+        self.io.set_write_timeout(t)
+    }
+}
+
+impl fmt::Debug for Upgraded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Upgraded")
+            .field("early", &self.early.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Read for Upgraded {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.early.is_empty() {
+            let n = buf.len().min(self.early.len());
+            buf[..n].copy_from_slice(&self.early[..n]);
+            self.early.drain(..n);
+            return Ok(n);
+        }
+        self.io.read(buf)
+    }
+}
+
+impl Write for Upgraded {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.io.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.io.flush()
     }
 }
 

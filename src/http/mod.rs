@@ -26,7 +26,9 @@ mod syntax;
 mod target;
 
 pub use limits::Limits;
-pub use message::{Headers, Request, RequestBody, Response, ResponseBody, Version};
+pub use message::{
+    Headers, OnUpgrade, Request, RequestBody, Response, ResponseBody, Upgraded, Version,
+};
 
 pub(crate) use body::{BodyReader, BodyState};
 pub(crate) use budget::BodyBudget;

@@ -90,6 +90,12 @@ impl<T: Transport> ConnReader<T> {
         &self.inner
     }
 
+    /// The transport and the bytes received but not consumed (a switched protocol's first).
+    pub fn into_parts(self) -> (T, Vec<u8>) {
+        let rest = self.buf[self.start..self.end].to_vec();
+        (self.inner, rest)
+    }
+
     /// Sets the timeout for the next read from the transport. Applied lazily, just before
     /// such a read and only if it differs from the one in force, so an exchange served from
     /// buffered bytes costs no system call.

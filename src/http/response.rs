@@ -74,6 +74,8 @@ pub struct Exchange {
     pub head_only: bool,
     /// Whether the connection stays open afterwards, as decided so far.
     pub keep_alive: bool,
+    /// The answer switches protocols (a 101 whose connection goes to an upgrade callback).
+    pub upgrade: bool,
 }
 
 /// The framing of an answer to `ex` with `status` and `body` (RFC 9112 §6.3): none for
@@ -81,7 +83,8 @@ pub struct Exchange {
 /// to an HTTP/1.1 client, and the connection's close for one to an HTTP/1.0 client.
 fn framing(status: u16, body: &ResponseBody, version: Version) -> Framing {
     match body {
-        _ if status == 204 || status == 304 => Framing::None,
+        _ if status == 101 || status == 204 || status == 304 => Framing::None,
+        ResponseBody::Upgrade(_) => Framing::None,
         ResponseBody::Empty => Framing::Length(0),
         ResponseBody::Bytes(b) => Framing::Length(b.len() as u64),
         ResponseBody::Stream { len: Some(n), .. } => Framing::Length(*n),
@@ -93,13 +96,17 @@ fn framing(status: u16, body: &ResponseBody, version: Version) -> Framing {
 /// Writes `resp`. Returns whether the connection may stay open afterwards (a close-delimited
 /// body or a short stream forces it closed).
 pub fn write_response<W: Write>(w: &mut W, mut resp: Response, ex: Exchange) -> io::Result<bool> {
-    if !(200..=599).contains(&resp.status) {
+    let allowed = match ex.upgrade {
+        true => resp.status == 101,
+        false => (200..=599).contains(&resp.status),
+    };
+    if !allowed {
         log::warn!("handler returned status {}; answering 500", resp.status);
         resp = Response::new(500);
     }
     let status = resp.status;
     let framing = framing(status, &resp.body, ex.version);
-    let keep_alive = ex.keep_alive && framing != Framing::CloseDelimited;
+    let keep_alive = ex.keep_alive && !ex.upgrade && framing != Framing::CloseDelimited;
     let mut head = take_head_buffer();
     // Formatting into the Vec allocates nothing beyond it.
     let _ = write!(head, "HTTP/1.1 {status} {}\r\nDate: ", reason(status));
@@ -116,7 +123,9 @@ pub fn write_response<W: Write>(w: &mut W, mut resp: Response, ex: Exchange) -> 
         }
     }
     push_framing(&mut head, framing);
-    if !keep_alive {
+    if ex.upgrade && status == 101 {
+        head.extend_from_slice(b"Connection: upgrade\r\n");
+    } else if !keep_alive {
         head.extend_from_slice(b"Connection: close\r\n");
     } else if ex.version == Version::Http10 {
         head.extend_from_slice(b"Connection: keep-alive\r\n");
@@ -152,6 +161,7 @@ fn write_head_and_body<W: Write>(
             w.write_all(head)?;
             return copy_stream(w, &mut *reader, len, framing == Framing::Chunked);
         }
+        ResponseBody::Upgrade(_) => w.write_all(head)?,
     }
     Ok(true)
 }
@@ -293,6 +303,7 @@ mod tests {
                 version,
                 head_only,
                 keep_alive,
+                upgrade: false,
             },
         )
         .unwrap();
@@ -348,6 +359,7 @@ mod tests {
                 version: Version::Http11,
                 head_only: false,
                 keep_alive: true,
+                upgrade: false,
             },
         )
         .unwrap();

@@ -46,10 +46,12 @@ impl std::fmt::Display for NotReady {
         match self {
             NotReady::Exited(s) => write!(f, "exited before it was ready ({s})"),
             NotReady::TimedOut { waited, last } => {
+                let ms = waited.as_millis();
                 write!(
                     f,
-                    "not ready after {:.1} s (last probe: {last})",
-                    waited.as_secs_f64()
+                    "not ready after {}.{} s (last probe: {last})",
+                    ms / 1000,
+                    (ms % 1000) / 100
                 )
             }
             NotReady::Stopped => f.write_str("stop signal while waiting for it to be ready"),

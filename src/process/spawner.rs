@@ -1,46 +1,81 @@
 //! Starting a child off the main thread. `PR_SET_PDEATHSIG` fires when the *thread* that
 //! forked the child ends, not the process; a child started from a short-lived worker thread
 //! would be killed when that thread exits. So such starts go through one long-lived thread
-//! made for the purpose, on first need, which lives as long as the process.
+//! made for the purpose, on first need, which lives as long as the process. One start at a
+//! time: a slot under a lock, and a condition variable both ways.
 
 use std::io;
-use std::process::Command;
-use std::sync::mpsc::{self, Sender};
-use std::sync::{Mutex, OnceLock};
+use std::process::{Child, Command};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread;
 
-/// A `Command` to start, and where to send the result.
-type SpawnJob = (Command, Sender<io::Result<std::process::Child>>);
+/// The one start in progress.
+enum Slot {
+    Empty,
+    Job(Command),
+    Done(io::Result<Child>),
+}
 
 /// The long-lived thread that starts children for other threads.
-pub(super) struct Spawner(Mutex<Sender<SpawnJob>>);
+pub(super) struct Spawner {
+    /// Callers take turns.
+    turn: Mutex<()>,
+    slot: Mutex<Slot>,
+    changed: Condvar,
+}
 
 impl Spawner {
-    pub(super) fn send(&self, cmd: Command) -> io::Result<std::process::Child> {
-        let (tx, rx) = mpsc::channel();
-        let job = self
-            .0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .send((cmd, tx));
-        job.map_err(|_| io::Error::other("spawner thread is gone"))?;
-        rx.recv()
-            .map_err(|_| io::Error::other("spawner thread is gone"))?
+    fn lock(&self) -> MutexGuard<'_, Slot> {
+        self.slot.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts `cmd` on the spawner thread and waits for the outcome.
+    pub(super) fn send(&self, cmd: Command) -> io::Result<Child> {
+        let _turn = self.turn.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slot = self.lock();
+        *slot = Slot::Job(cmd);
+        self.changed.notify_all();
+        loop {
+            if matches!(*slot, Slot::Done(_)) {
+                let Slot::Done(result) = std::mem::replace(&mut *slot, Slot::Empty) else {
+                    unreachable!("checked above");
+                };
+                return result;
+            }
+            slot = self.changed.wait(slot).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn serve(&self) {
+        let mut slot = self.lock();
+        loop {
+            if matches!(*slot, Slot::Job(_)) {
+                let Slot::Job(mut cmd) = std::mem::replace(&mut *slot, Slot::Empty) else {
+                    unreachable!("checked above");
+                };
+                *slot = Slot::Done(cmd.spawn());
+                self.changed.notify_all();
+            }
+            slot = self.changed.wait(slot).unwrap_or_else(|p| p.into_inner());
+        }
     }
 }
 
+/// The spawner, started on first use.
 pub(super) fn spawner() -> io::Result<&'static Spawner> {
     static SPAWNER: OnceLock<Spawner> = OnceLock::new();
-    if let Some(s) = SPAWNER.get() {
-        return Ok(s);
+    static STARTED: Mutex<bool> = Mutex::new(false);
+    let s = SPAWNER.get_or_init(|| Spawner {
+        turn: Mutex::new(()),
+        slot: Mutex::new(Slot::Empty),
+        changed: Condvar::new(),
+    });
+    let mut started = STARTED.lock().unwrap_or_else(|p| p.into_inner());
+    if !*started {
+        thread::Builder::new()
+            .name("fc-spawner".into())
+            .spawn(move || s.serve())?;
+        *started = true;
     }
-    let (tx, rx) = mpsc::channel::<SpawnJob>();
-    thread::Builder::new()
-        .name("fc-spawner".into())
-        .spawn(move || {
-            for (mut cmd, reply) in rx {
-                let _ = reply.send(cmd.spawn());
-            }
-        })?;
-    Ok(SPAWNER.get_or_init(|| Spawner(Mutex::new(tx))))
+    Ok(s)
 }

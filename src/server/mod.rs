@@ -12,7 +12,10 @@
 mod markers;
 mod paced;
 mod pool;
+mod splice;
 mod worker;
+
+pub(crate) use splice::splice;
 
 use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -24,7 +27,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::config::{self, Capacity, Config};
-use crate::fc::{Dispatcher, Handler};
+use crate::fc::{Dispatcher, Handler, Markers, Target};
 use crate::http::{self, BodyBudget, HttpError, Request, Response, Window};
 use crate::sys;
 use markers::StdoutMarkers;
@@ -78,7 +81,7 @@ pub(crate) trait Serve: Send + Sync + 'static {
     fn serve(&self, req: Request<'_>) -> Response;
 }
 
-impl<H: Handler> Serve for Dispatcher<H> {
+impl Serve for Dispatcher {
     fn serve(&self, req: Request<'_>) -> Response {
         self.handle(req)
     }
@@ -102,6 +105,7 @@ where
 impl Server {
     /// Resolves the instance's capacity (see [`Config::memory`]), then binds and listens on
     /// the configured host and port.
+    #[inline(never)] // start-up code: one copy for both callers of `run`
     pub fn bind(config: &Config) -> io::Result<Server> {
         let capacity = Capacity::resolve(config, config::platform(), config::probe_files);
         let ip = config::bind_ip(&config.host).map_err(|e| {
@@ -159,6 +163,13 @@ impl Server {
         self.run(Dispatcher::new(handler, markers, strip))
     }
 
+    /// Serves `target` under FC's contract (exec mode's app, behind its proxy).
+    pub(crate) fn serve_target<T: Target>(self, target: T) -> io::Result<()> {
+        let markers: Arc<dyn Markers> = Arc::new(StdoutMarkers::new());
+        let strip = self.config.strip_base_path;
+        self.run(Dispatcher::with_target(target, markers, strip))
+    }
+
     /// Serves plain HTTP with the same limits, pool and graceful stop, but none of FC's
     /// rules: no routing, markers or reserved headers. For gateways and proxies in front of
     /// a function (`fc-local serve` is one); a panic in `f` is answered 500.
@@ -179,7 +190,11 @@ impl Server {
         self.run(Plain(f))
     }
 
-    fn run<S: Serve>(self, service: S) -> io::Result<()> {
+    /// The serving loop. The service is a trait object: one copy of the server, the worker
+    /// and the connection loop in the binary whatever is served (a virtual call per
+    /// request costs nothing next to its system calls).
+    fn run(self, service: impl Serve) -> io::Result<()> {
+        let service: Box<dyn Serve> = Box::new(service);
         let Server {
             listener,
             config,
@@ -233,7 +248,7 @@ impl Server {
     }
 }
 
-fn place<S: Serve>(shared: &Arc<Shared<S>>, stream: TcpStream) {
+fn place(shared: &Arc<Shared>, stream: TcpStream) {
     match shared.pool.dispatch(stream) {
         Placement::Queued => {}
         Placement::Reject(stream) => reject(stream),

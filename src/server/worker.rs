@@ -17,7 +17,10 @@ use super::paced::PacedWriter;
 use super::pool::{Pool, Slot};
 use super::Serve;
 use crate::config::{Capacity, Config};
-use crate::http::{self, BodyBudget, CloseReason, ConnReader, End, Hooks, Limits, Phase, Window};
+use crate::http::{
+    self, BodyBudget, CloseReason, ConnReader, End, Hooks, Limits, OnUpgrade, Phase, Upgraded,
+    Window,
+};
 
 /// How long a closing connection is read and discarded so our last answer is not lost to
 /// a reset.
@@ -26,9 +29,9 @@ const LINGER: Duration = Duration::from_millis(500);
 const LINGER_BYTES: usize = 64 * 1024;
 
 /// What every worker shares.
-pub(super) struct Shared<S> {
+pub(super) struct Shared {
     pub(super) pool: Pool,
-    service: S,
+    service: Box<dyn Serve>,
     budget: BodyBudget,
     pub(super) config: Config,
     capacity: Capacity,
@@ -36,10 +39,10 @@ pub(super) struct Shared<S> {
     limits: Limits,
 }
 
-impl<S: Serve> Shared<S> {
+impl Shared {
     pub(super) fn new(
         pool: Pool,
-        service: S,
+        service: Box<dyn Serve>,
         budget: BodyBudget,
         config: Config,
         capacity: Capacity,
@@ -80,7 +83,7 @@ impl<S: Serve> Shared<S> {
 }
 
 /// A worker thread: serves connections until idle for too long or draining.
-pub(super) fn worker<S: Serve>(shared: &Shared<S>, slot: &Arc<Slot>, first: TcpStream) {
+pub(super) fn worker(shared: &Shared, slot: &Arc<Slot>, first: TcpStream) {
     let mut next = Some(first);
     while let Some(stream) = next {
         serve_connection(shared, slot, stream);
@@ -94,6 +97,7 @@ struct SlotHooks<'a> {
     pool: &'a Pool,
     budget: &'a BodyBudget,
     window: &'a Window,
+    upgrade: Option<OnUpgrade>,
 }
 
 impl Hooks for SlotHooks<'_> {
@@ -109,9 +113,12 @@ impl Hooks for SlotHooks<'_> {
     fn budget(&self) -> Option<&BodyBudget> {
         Some(self.budget)
     }
+    fn upgraded(&mut self, on_upgrade: OnUpgrade) {
+        self.upgrade = Some(on_upgrade);
+    }
 }
 
-fn serve_connection<S: Serve>(shared: &Shared<S>, slot: &Slot, stream: TcpStream) {
+fn serve_connection(shared: &Shared, slot: &Slot, stream: TcpStream) {
     let (pool, cfg) = (&shared.pool, &shared.config);
     let _ = stream.set_nodelay(true);
     let stream = Arc::new(stream);
@@ -124,6 +131,7 @@ fn serve_connection<S: Serve>(shared: &Shared<S>, slot: &Slot, stream: TcpStream
         pool,
         budget: &shared.budget,
         window: &window,
+        upgrade: None,
     };
     let mut service = |req: http::Request<'_>| {
         if shared.capacity.awaiting_header() {
@@ -144,12 +152,32 @@ fn serve_connection<S: Serve>(shared: &Shared<S>, slot: &Slot, stream: TcpStream
         log::error!("connection aborted by a panic outside the handler");
         CloseReason::Broken
     });
+    if let (CloseReason::Upgraded, Some(cb)) = (why, hooks.upgrade.take()) {
+        upgraded(&stream, reader.buffered().to_vec(), cb);
+        return;
+    }
     let unread = !reader.buffered().is_empty();
     match why.end() {
         End::Linger => linger(&stream, slot, pool),
         End::Done if unread => linger(&stream, slot, pool),
         End::Done | End::Abort => {}
     }
+}
+
+/// Runs an upgrade callback on this worker with the raw connection (the slot stays
+/// `Active`: never evicted, waited for by a drain), then closes it. The socket's timeouts
+/// are cleared first: the upgraded protocol sets its own.
+fn upgraded(stream: &TcpStream, early: Vec<u8>, cb: OnUpgrade) {
+    let _ = stream.set_read_timeout(None);
+    let _ = stream.set_write_timeout(None);
+    let Ok(io) = stream.try_clone() else {
+        return;
+    };
+    let conn = Upgraded::new(Box::new(io), early);
+    if catch_unwind(AssertUnwindSafe(|| (cb.0)(conn))).is_err() {
+        log::error!("upgrade handler panicked: connection closed");
+    }
+    let _ = stream.shutdown(Shutdown::Both);
 }
 
 /// Half-closes and discards input briefly, so the peer reads our last answer instead of a

@@ -234,6 +234,12 @@ fn flags_help_version_and_errors() {
         ("idle-timeout", "FCRT_IDLE_TIMEOUT", "20m"),
         ("grace", "FCRT_GRACE", "30s"),
         ("strip-base-path", "FCRT_STRIP_BASE_PATH", "true"),
+        ("exec", "FCRT_EXEC", ""),
+        ("app-port", "FCRT_APP_PORT", "auto"),
+        ("ready-path", "FCRT_READY_PATH", ""),
+        ("ready-timeout", "FCRT_READY_TIMEOUT", "120s"),
+        ("event-path", "FCRT_EVENT_PATH", "/invoke"),
+        ("error-status", "FCRT_ERROR_STATUS", "500"),
     ];
     for (flag, env, default) in settings {
         let line = help

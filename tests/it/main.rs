@@ -12,6 +12,7 @@ mod binary;
 mod calls;
 mod client;
 mod errors;
+mod exec;
 mod fc;
 mod http;
 mod local;

@@ -30,7 +30,7 @@ fn runtime_on(addr: SocketAddr) -> Command {
     c
 }
 
-fn alive(pid: u32) -> bool {
+pub fn alive(pid: u32) -> bool {
     // A zombie is not alive: it only waits for its parent to reap it.
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
         !s.rsplit(')')
@@ -42,7 +42,7 @@ fn alive(pid: u32) -> bool {
 }
 
 /// The children of `pid` (of all its threads), from /proc.
-fn children(pid: u32) -> Vec<u32> {
+pub fn children(pid: u32) -> Vec<u32> {
     std::fs::read_dir(format!("/proc/{pid}/task"))
         .map(|tasks| {
             tasks

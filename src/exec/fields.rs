@@ -1,0 +1,172 @@
+//! Which header fields cross the proxy (RFC 9110 §7.6.1): hop-by-hop fields — `Connection`
+//! and every field it names, `Keep-Alive`, `Proxy-Connection`, `TE`, `Trailer`,
+//! `Transfer-Encoding`, `Upgrade` — belong to one connection and are not forwarded, except
+//! `Upgrade` (and `Connection: upgrade`) on a request that switches protocols. Framing
+//! (`Content-Length`) and `Expect` are each side's own; FC's request id is passed exactly
+//! once. Answers lose what FC reserves (`x-fc-*` but `x-fc-status`, `Server`) quietly.
+//!
+//! Pure functions over [`Headers`].
+
+use crate::http::Headers;
+
+const HOP_BY_HOP: [&str; 7] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// Each side's own framing and expectations.
+const OWN: [&str; 2] = ["content-length", "expect"];
+
+/// The tokens of every `Connection` field, lowercased.
+fn connection_tokens(h: &Headers) -> Vec<String> {
+    h.get_all("connection")
+        .flat_map(|v| v.split(|&b| b == b','))
+        .map(|t| String::from_utf8_lossy(t).trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// True for a request asking to switch protocols (`Upgrade` plus `Connection: upgrade`).
+pub(super) fn wants_upgrade(h: &Headers) -> bool {
+    h.contains("upgrade") && connection_tokens(h).iter().any(|t| t == "upgrade")
+}
+
+/// The fields of a request as the app gets them: hop-by-hop and framing fields dropped
+/// (`Upgrade` kept when `upgrade`), and one `x-fc-request-id`, `request_id`.
+pub(super) fn to_app(h: &Headers, request_id: &str, upgrade: bool) -> Headers {
+    let named = connection_tokens(h);
+    let mut out = Headers::with_capacity(h.len() + 2, 0, 0);
+    for (n, v) in h.iter() {
+        let lower = n.to_ascii_lowercase();
+        let hop = HOP_BY_HOP.contains(&lower.as_str()) || named.contains(&lower);
+        if (hop && !(upgrade && lower == "upgrade"))
+            || OWN.contains(&lower.as_str())
+            || lower == "x-fc-request-id"
+        {
+            continue;
+        }
+        out.append(n, v);
+    }
+    out.append("x-fc-request-id", request_id);
+    if upgrade {
+        out.append("Connection", "upgrade");
+    }
+    out
+}
+
+/// The fields of the app's answer as the client gets them: hop-by-hop fields, framing and
+/// `Date` (the server's own) dropped (`Upgrade` kept on a 101; the server adds
+/// `Connection: upgrade`), and FC's reserved ones (`x-fc-*` but `x-fc-status`, `Server`)
+/// dropped without a warning.
+pub(super) fn from_app(h: &Headers, switching: bool) -> Headers {
+    let named = connection_tokens(h);
+    let mut out = Headers::with_capacity(h.len(), 0, 0);
+    for (n, v) in h.iter() {
+        let lower = n.to_ascii_lowercase();
+        let hop = HOP_BY_HOP.contains(&lower.as_str()) || named.contains(&lower);
+        let reserved = (lower.starts_with("x-fc-") && lower != "x-fc-status") || lower == "server";
+        let own = lower == "content-length" || lower == "date";
+        if (hop && !(switching && lower == "upgrade")) || reserved || own {
+            continue;
+        }
+        out.append(n, v);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(pairs: &[(&str, &str)]) -> Headers {
+        pairs.iter().copied().collect()
+    }
+
+    fn names(h: &Headers) -> Vec<String> {
+        h.iter()
+            .map(|(n, v)| format!("{n}={}", String::from_utf8_lossy(v)))
+            .collect()
+    }
+
+    #[test]
+    fn request_fields_table() {
+        let req = h(&[
+            ("Host", "fn.example"),
+            ("Connection", "keep-alive, X-Hop"),
+            ("X-Hop", "1"),
+            ("Keep-Alive", "timeout=5"),
+            ("TE", "trailers"),
+            ("Transfer-Encoding", "chunked"),
+            ("Content-Length", "3"),
+            ("Expect", "100-continue"),
+            ("x-fc-request-id", "spoofed"),
+            ("X-Fc-Request-Id", "again"),
+            ("x-fc-function-name", "f"),
+            ("Accept", "*/*"),
+        ]);
+        assert_eq!(
+            names(&to_app(&req, "rid", false)),
+            [
+                "Host=fn.example",
+                "x-fc-function-name=f",
+                "Accept=*/*",
+                "x-fc-request-id=rid"
+            ]
+        );
+        let ws = h(&[
+            ("Host", "h"),
+            ("Connection", "Upgrade"),
+            ("Upgrade", "websocket"),
+            ("Sec-WebSocket-Key", "k"),
+        ]);
+        assert!(wants_upgrade(&ws));
+        assert!(!wants_upgrade(&h(&[("Upgrade", "websocket")])));
+        assert_eq!(
+            names(&to_app(&ws, "rid", true)),
+            [
+                "Host=h",
+                "Upgrade=websocket",
+                "Sec-WebSocket-Key=k",
+                "x-fc-request-id=rid",
+                "Connection=upgrade"
+            ]
+        );
+    }
+
+    #[test]
+    fn answer_fields_table() {
+        let ans = h(&[
+            ("Content-Type", "text/plain"),
+            ("Content-Length", "5"),
+            ("Date", "Sun, 29 Nov 2026 06:35:51 GMT"),
+            ("Connection", "close"),
+            ("Server", "Werkzeug/3"),
+            ("X-Fc-Status", "404"),
+            ("x-fc-request-id", "r"),
+            ("Set-Cookie", "a=1"),
+            ("Upgrade", "websocket"),
+        ]);
+        assert_eq!(
+            names(&from_app(&ans, false)),
+            [
+                "Content-Type=text/plain",
+                "X-Fc-Status=404",
+                "Set-Cookie=a=1"
+            ]
+        );
+        assert_eq!(
+            names(&from_app(&ans, true)),
+            [
+                "Content-Type=text/plain",
+                "X-Fc-Status=404",
+                "Set-Cookie=a=1",
+                "Upgrade=websocket"
+            ]
+        );
+    }
+}
