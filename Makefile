@@ -6,7 +6,7 @@ BIN           := target/$(TARGET)/release/fc-runtime
 MAX_BIN_BYTES := 716800
 PORT          ?= 9000
 
-.PHONY: ab peers local selftest-peers gateway-bench all build run test musl-target fmt-check lint doc unit check-binary zip image image-test bench clean \
+.PHONY: ab peers exec-bench local selftest-peers gateway-bench all build run test musl-target fmt-check lint doc unit check-binary zip image image-test bench clean \
 	fuzz attack attack-short attack-tools attack-build soak
 
 all: build
@@ -53,21 +53,28 @@ check-binary: build
 
 # Custom-runtime zip for runtime custom.debian10/11/12. Default: the binary itself is
 # bootstrap (no shell on the cold-start path). WRAPPER=1: the editable script + the binary.
+# APP=DIR (exec mode): the app's files at the zip's root and fc-runtime as bootstrap, in
+# dist/app.zip; set FCRT_EXEC to the app's command in the function's environment
+# (deploy/s.yaml, fc-runtime-app).
 zip: build
 	@mkdir -p dist
-ifeq ($(WRAPPER),1)
+ifneq ($(APP),)
+	python3 scripts/mkzip.py dist/app.zip bootstrap=$(BIN) $(APP)/
+	@echo "zip: dist/app.zip is $$(wc -c < dist/app.zip) bytes; set FCRT_EXEC to the app's command"
+else ifeq ($(WRAPPER),1)
 	python3 scripts/mkzip.py dist/fc-runtime.zip bootstrap=bootstrap fc-runtime=$(BIN)
+	@echo "zip: dist/fc-runtime.zip is $$(wc -c < dist/fc-runtime.zip) bytes"
 else
 	python3 scripts/mkzip.py dist/fc-runtime.zip bootstrap=$(BIN)
-endif
 	@echo "zip: dist/fc-runtime.zip is $$(wc -c < dist/fc-runtime.zip) bytes"
+endif
 
 # FROM scratch image: local fc-runtime:latest and the OCI archive dist/fc-runtime-image.tar.
 image: build
 	sh scripts/image.sh
 
 # Runs both zips and the image end to end (installs buildah/podman/runc when missing).
-image-test: image
+image-test: image peers
 	sh scripts/package-test.sh $(BIN)
 
 test: fmt-check lint doc unit check-binary image-test attack-short
@@ -108,9 +115,15 @@ soak: build
 
 # Comparative benchmark (not part of test; ~12 minutes): installs the peers' toolchains.
 # Also measures the fc-local gateway's added latency (bench/results/gateway-<date>.md).
-bench: build zip image gateway-bench
+bench: build zip image gateway-bench exec-bench
 	sh scripts/need.sh wrk:wrk go:golang-go musl-gcc:musl-tools taskset:util-linux
 	python3 bench/bench.py
+
+# Exec mode's cost: the Go peer straight, behind fc-runtime, behind nginx (same run), and
+# the cold start fc-runtime adds (bench/results/exec-<date>.md, README table).
+exec-bench: build
+	sh scripts/need.sh wrk:wrk go:golang-go nginx:nginx
+	python3 bench/exec.py
 
 gateway-bench: build local
 	sh scripts/need.sh wrk:wrk

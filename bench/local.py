@@ -2,8 +2,9 @@
 """fc-local against the peers, and what its gateway costs.
 
 `selftest` (make selftest-peers): runs `fc-local selftest` on fc-runtime and on each seed
-peer in bench/peers/, writes bench/results/selftest-<date>.md and the README's compliance
-table. `gateway` (part of make bench): wrk -c1 (one request at a time) straight to
+peer in bench/peers/, alone and behind fc-runtime (exec mode), writes
+bench/results/selftest-<date>.md and the README's compliance table. `peers` (make peers):
+builds the exec-mode peers for the integration tests and writes bench/build/peers.json. `gateway` (part of make bench): wrk -c1 (one request at a time) straight to
 fc-runtime and through `fc-local serve` in front of it, interleaved passes; the added
 latency per request is the difference of the medians. Settings (environment):
 SELFTEST_IDLE (keep-alive idle wait, default 20s), GATEWAY_SECS (5), GATEWAY_PASSES (5).
@@ -47,9 +48,11 @@ def build_peers():
     bench.log(f"wrote {PEERS_JSON}")
 
 
-def selftest(subject):
-    r = subprocess.run([LOCAL_BIN, "selftest", "--port", "0", "--idle", IDLE, "--grace", "10s", "--"]
-                       + subject.cmd, cwd=subject.cwd, capture_output=True, text=True, timeout=600)
+def selftest(subject, initializer=False):
+    extra = ["--initializer"] if initializer else []
+    r = subprocess.run([LOCAL_BIN, "selftest", "--port", "0", "--idle", IDLE, "--grace", "10s"] + extra
+                       + ["--"] + subject.cmd, cwd=subject.cwd, capture_output=True, text=True,
+                       timeout=600)
     checks = {}
     for line in r.stdout.splitlines():
         m = LINE.match(line)
@@ -67,7 +70,10 @@ def selftest_report(results, skipped, date):
                 rows.append(check)
     L = [f"# fc-local selftest against the peers, {date}", "",
          f"`make selftest-peers`: `fc-local selftest --idle {IDLE} --grace 10s -- <peer>` for each "
-         "server in bench/peers/ (the seed documents' runtimes in spirit) and fc-runtime. "
+         "server in bench/peers/ (the seed documents' runtimes in spirit) and fc-runtime, then "
+         f"`fc-local selftest --idle {IDLE} --grace 10s --initializer -- fc-runtime -- <peer>`: "
+         "the same unmodified peers behind fc-runtime in exec mode (\"+ fc-runtime\"; with "
+         "`--initializer`, so `POST /initialize` reaches the app too). "
          "Each cell is the verdict; the reasons follow.", ""]
     table = ["| check | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for c in rows:
@@ -100,6 +106,15 @@ def run_selftests():
         if name in subjects:
             bench.log(f"selftest: {name}")
             results[name] = selftest(subjects[name])
+    # The same peers behind fc-runtime (exec mode), each on a free app port.
+    for name in EXEC_PEERS:
+        if name in subjects:
+            s = subjects[name]
+            behind = bench.Subject(f"{name} + fc-runtime",
+                                   [bench.FC_BIN, "--ready-timeout", "60s", "--app-port",
+                                    str(bench.free_port()), "--"] + s.cmd, s.cwd)
+            bench.log(f"selftest: {behind.name}")
+            results[behind.name] = selftest(behind, initializer=True)
     md, table = selftest_report(results, skipped, date)
     out = os.path.join(bench.RESULTS, f"selftest-{date}.md")
     os.makedirs(bench.RESULTS, exist_ok=True)

@@ -103,6 +103,37 @@ for variant in binary wrapper; do
     rm -rf "$tmp"
 done
 
+# --- exec mode: an app's zip with fc-runtime as bootstrap (make zip APP=DIR) ---------------
+# Answers of the seed peers: "Hello, <body>" for every request.
+check_app() {
+    port=$1
+    tag=$2
+    out=$(curl -s --max-time 5 -X POST "http://127.0.0.1:$port/invoke" \
+        -H 'x-fc-control-path: /invoke' -H "x-fc-request-id: $tag" --data-binary "$tag")
+    [ "$out" = "Hello, $tag" ] || fail "$tag: invoke answered '$out'"
+    out=$(curl -s --max-time 5 -X PUT "http://127.0.0.1:$port/any/path" \
+        -H 'x-fc-control-path: /http-invoke' --data-binary "body-$tag")
+    [ "$out" = "Hello, body-$tag" ] || fail "$tag: passthrough answered '$out'"
+    say "$tag: /invoke and passthrough reached the app"
+}
+
+tmp=$(mktemp -d)
+python3 scripts/mkzip.py "$tmp/app.zip" "bootstrap=$BIN" bench/peers/node/ >/dev/null
+mkdir "$tmp/code"
+unzip -q "$tmp/app.zip" -d "$tmp/code"
+[ -x "$tmp/code/bootstrap" ] && [ -f "$tmp/code/server.js" ] || fail "zip (app): contents"
+port=$(free_port)
+app_port=$(free_port)
+# FC runs /code/bootstrap in /code; the command comes from the function's environment.
+(cd "$tmp/code" && FC_CUSTOM_LISTEN_PORT=$port FCRT_APP_PORT=$app_port \
+    FCRT_EXEC="node server.js" exec "$tmp/code/bootstrap" >"$tmp/out.log" 2>&1) &
+pid=$!
+wait_port "$port"
+check_app "$port" zip-app
+term_and_wait "$pid" zip-app
+grep -q 'FC Invoke Start RequestId: zip-app' "$tmp/out.log" || fail "zip (app): no marker lines"
+rm -rf "$tmp"
+
 # --- image ---------------------------------------------------------------------------------
 [ -f "$ARCHIVE" ] || fail "$ARCHIVE missing: run make image"
 python3 scripts/oci-layers.py "$ARCHIVE" "$MAX_BYTES"
@@ -124,6 +155,25 @@ if cid=$(podman run -d --network host fc-runtime:latest --port "$port" 2>"${TMPD
     [ "$code" = 0 ] || fail "image: exit code $code after podman stop"
     [ "$ms" -lt 5000 ] || fail "image: podman stop took $ms ms (SIGTERM ignored?)"
     say "image-podman: podman stop -> exit 0 in $ms ms"
+    # Exec mode as a container: the static Go peer behind fc-runtime (deploy/Dockerfile.app-go).
+    ctx=$(mktemp -d)
+    cp "$BIN" "$ctx/fc-runtime"
+    cp bench/build/go-peer "$ctx/app" || fail "bench/build/go-peer missing: run make peers"
+    buildah bud --quiet --format oci -f deploy/Dockerfile.app-go -t fc-runtime-app-go:latest "$ctx" >/dev/null \
+        || fail "buildah could not build deploy/Dockerfile.app-go"
+    rm -rf "$ctx"
+    port=$(free_port)
+    app_port=$(free_port)
+    cid=$(podman run -d --network host -e FC_CUSTOM_LISTEN_PORT="$port" -e FCRT_APP_PORT="$app_port" \
+        fc-runtime-app-go:latest) || fail "podman run fc-runtime-app-go"
+    wait_port "$port"
+    check_app "$port" image-app-go
+    podman stop -t 10 "$cid" >/dev/null
+    code=$(podman inspect -f '{{.State.ExitCode}}' "$cid")
+    podman rm "$cid" >/dev/null
+    cid=""
+    [ "$code" = 0 ] || fail "image (app): exit code $code after podman stop"
+    say "image-app-go: podman stop -> exit 0"
 else
     say "SKIP podman run on this machine: $(tr '\n' ' ' < "${TMPDIR:-/tmp}/fcrt-podman.err")"
     say "running the image's root filesystem under chroot instead"

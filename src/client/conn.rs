@@ -67,6 +67,15 @@ impl Connection {
         max_head: usize,
     ) -> io::Result<Connection> {
         let s = TcpStream::connect_timeout(&addr, timeout)?;
+        Connection::from_stream(s, addr, max_head)
+    }
+
+    /// A connection on a socket already connected to `addr`.
+    pub(super) fn from_stream(
+        s: TcpStream,
+        addr: SocketAddr,
+        max_head: usize,
+    ) -> io::Result<Connection> {
         s.set_nodelay(true)?;
         s.set_write_timeout(Some(WRITE_STALL))?;
         Ok(Connection {
@@ -203,6 +212,22 @@ impl Connection {
         // Reads after this use the reader's own timeouts again.
         let _ = self.stream().set_read_timeout(None);
         Ok(())
+    }
+
+    /// Watches the socket for up to `limit` for the answer to begin (or the connection to
+    /// end), a non-blocking peek per turn, so the blocking read that follows need not sleep.
+    pub(super) fn spin(&self, limit: Duration) {
+        if limit.is_zero() || !self.rd.buffered().is_empty() {
+            return;
+        }
+        let fd = self.stream().as_raw_fd();
+        let t = Instant::now();
+        while t.elapsed() < limit {
+            if sys::idle_socket_unusable(fd) {
+                return;
+            }
+            std::hint::spin_loop();
+        }
     }
 
     /// True when an idle pooled connection can no longer be used (see `sys`).

@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use super::Connection;
 
+/// An idle connection is checked for a close by the server before reuse only after this.
+const RECHECK_AFTER: Duration = Duration::from_millis(250);
+
 /// Idle connections to one address.
 pub(super) struct Idle {
     conns: Mutex<Vec<Connection>>,
@@ -37,7 +40,10 @@ impl Idle {
             if idle > self.expiry {
                 continue;
             }
-            if c.unusable() {
+            // Servers close idle connections after a second or more; a connection used a
+            // moment ago is not checked (a syscall per call), and the retry rule covers
+            // the rare close in between.
+            if idle >= RECHECK_AFTER && c.unusable() {
                 dropped = Some(dropped.map_or(idle, |d| d.max(idle)));
                 continue;
             }

@@ -22,18 +22,43 @@ const HOP_BY_HOP: [&str; 7] = [
 /// Each side's own framing and expectations.
 const OWN: [&str; 2] = ["content-length", "expect"];
 
-/// The tokens of every `Connection` field, lowercased.
-fn connection_tokens(h: &Headers) -> Vec<String> {
+/// The tokens of every `Connection` field, trimmed.
+fn connection_tokens(h: &Headers) -> Vec<&[u8]> {
     h.get_all("connection")
         .flat_map(|v| v.split(|&b| b == b','))
-        .map(|t| String::from_utf8_lossy(t).trim().to_ascii_lowercase())
+        .map(trim)
         .filter(|t| !t.is_empty())
         .collect()
 }
 
+fn trim(mut v: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = v {
+        v = rest;
+    }
+    v
+}
+
+fn is_any(name: &str, of: &[&str]) -> bool {
+    of.iter().any(|f| name.eq_ignore_ascii_case(f))
+}
+
+/// True for a field that belongs to one hop: a fixed one, or one `Connection` names.
+fn hop_by_hop(name: &str, named: &[&[u8]]) -> bool {
+    is_any(name, &HOP_BY_HOP)
+        || named
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(name.as_bytes()))
+}
+
 /// True for a request asking to switch protocols (`Upgrade` plus `Connection: upgrade`).
 pub(super) fn wants_upgrade(h: &Headers) -> bool {
-    h.contains("upgrade") && connection_tokens(h).iter().any(|t| t == "upgrade")
+    h.contains("upgrade")
+        && connection_tokens(h)
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(b"upgrade"))
 }
 
 /// The fields of a request as the app gets them: hop-by-hop and framing fields dropped
@@ -42,11 +67,10 @@ pub(super) fn to_app(h: &Headers, request_id: &str, upgrade: bool) -> Headers {
     let named = connection_tokens(h);
     let mut out = Headers::with_capacity(h.len() + 2, 0, 0);
     for (n, v) in h.iter() {
-        let lower = n.to_ascii_lowercase();
-        let hop = HOP_BY_HOP.contains(&lower.as_str()) || named.contains(&lower);
-        if (hop && !(upgrade && lower == "upgrade"))
-            || OWN.contains(&lower.as_str())
-            || lower == "x-fc-request-id"
+        let keep_upgrade = upgrade && n.eq_ignore_ascii_case("upgrade");
+        if (hop_by_hop(n, &named) && !keep_upgrade)
+            || is_any(n, &OWN)
+            || n.eq_ignore_ascii_case("x-fc-request-id")
         {
             continue;
         }
@@ -67,11 +91,12 @@ pub(super) fn from_app(h: &Headers, switching: bool) -> Headers {
     let named = connection_tokens(h);
     let mut out = Headers::with_capacity(h.len(), 0, 0);
     for (n, v) in h.iter() {
-        let lower = n.to_ascii_lowercase();
-        let hop = HOP_BY_HOP.contains(&lower.as_str()) || named.contains(&lower);
-        let reserved = (lower.starts_with("x-fc-") && lower != "x-fc-status") || lower == "server";
-        let own = lower == "content-length" || lower == "date";
-        if (hop && !(switching && lower == "upgrade")) || reserved || own {
+        let keep_upgrade = switching && n.eq_ignore_ascii_case("upgrade");
+        let fc = n.len() >= 5 && n.as_bytes()[..5].eq_ignore_ascii_case(b"x-fc-");
+        let reserved =
+            (fc && !n.eq_ignore_ascii_case("x-fc-status")) || n.eq_ignore_ascii_case("server");
+        let own = is_any(n, &["content-length", "date"]);
+        if (hop_by_hop(n, &named) && !keep_upgrade) || reserved || own {
             continue;
         }
         out.append(n, v);

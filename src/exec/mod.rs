@@ -16,21 +16,16 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::process::{self, Child, NotReady, Ready, Stopped};
-use crate::Server;
+use crate::{Server, ShutdownHandle};
 use proxy::Proxy;
 
 /// Runs exec mode to its end; the process's exit code.
 pub(crate) fn run(config: Config, name: &str) -> i32 {
-    crate::logging::init();
-    let _ = process::reap_orphans();
-    if let Err(e) = process::catch_stop_signals() {
-        log::warn!("cannot install the SIGTERM hook: {e}");
-    }
     let app = &config.app;
     let shown = app.command.join(" ");
     let port = app.port_for(config.port);
@@ -43,11 +38,11 @@ pub(crate) fn run(config: Config, name: &str) -> i32 {
         return 1;
     }
     let mut cmd = Command::new(&app.command[0]);
-    cmd.args(&app.command[1..])
-        .env("PORT", port.to_string())
-        .env("FC_CUSTOM_LISTEN_PORT", port.to_string())
-        .env("FC_SERVER_PORT", port.to_string())
-        .stdin(Stdio::null());
+    let port_text = port.to_string();
+    cmd.args(&app.command[1..]).stdin(Stdio::null());
+    for var in ["PORT", "FC_CUSTOM_LISTEN_PORT", "FC_SERVER_PORT"] {
+        cmd.env(var, &port_text);
+    }
     let child = match Child::spawn(cmd) {
         Ok(c) => c,
         Err(e) => {
@@ -55,6 +50,20 @@ pub(crate) fn run(config: Config, name: &str) -> i32 {
             return 1;
         }
     };
+    // Our own set-up runs while the app starts (cold start is the app's start plus ours):
+    // the logger, the signal hook, and the thread that waits for the app's exit.
+    crate::logging::init();
+    let _ = process::reap_orphans();
+    if let Err(e) = process::catch_stop_signals() {
+        log::warn!("cannot install the SIGTERM hook: {e}");
+    }
+    let watch = Arc::new(Watch::default());
+    {
+        let watch = watch.clone();
+        if let Err(e) = child.watch(move |status| watch.exited(status)) {
+            log::warn!("cannot watch the app: {e}");
+        }
+    }
     let ready = match &app.ready_path {
         Some(path) => Ready::Http {
             addr,
@@ -62,18 +71,19 @@ pub(crate) fn run(config: Config, name: &str) -> i32 {
         },
         None => Ready::Tcp(addr),
     };
-    let took = match child.wait_ready(&ready, child.started() + app.ready_timeout) {
-        Ok(took) => took,
-        Err(NotReady::Stopped) => {
-            stop_app(&child, config.grace);
-            return 0;
-        }
-        Err(e) => {
-            eprintln!("{name}: the app `{shown}` on 127.0.0.1:{port} {e}");
-            stop_app(&child, config.grace);
-            return 1;
-        }
-    };
+    let (took, probe) =
+        match child.wait_ready_connected(&ready, child.started() + app.ready_timeout) {
+            Ok(ready) => ready,
+            Err(NotReady::Stopped) => {
+                stop_app(&child, config.grace);
+                return 0;
+            }
+            Err(e) => {
+                eprintln!("{name}: the app `{shown}` on 127.0.0.1:{port} {e}");
+                stop_app(&child, config.grace);
+                return 1;
+            }
+        };
     let server = match Server::bind(&config) {
         Ok(s) => s,
         Err(e) => {
@@ -85,25 +95,9 @@ pub(crate) fn run(config: Config, name: &str) -> i32 {
             return 1;
         }
     };
-    if let Err(e) = server.handle_signals() {
-        log::warn!("cannot install the SIGTERM hook: {e}");
-    }
-    // The app dying on its own stops the server; stopping it ourselves must not count.
-    let stopping = Arc::new(AtomicBool::new(false));
-    let died = Arc::new(AtomicBool::new(false));
-    {
-        let (stopping, died, stop) = (stopping.clone(), died.clone(), server.shutdown_handle());
-        let watched = child.watch(move |status| {
-            if !stopping.load(Ordering::SeqCst) {
-                log::error!("the app exited ({}): stopping", describe(status));
-                died.store(true, Ordering::SeqCst);
-                stop.shutdown();
-            }
-        });
-        if let Err(e) = watched {
-            log::warn!("cannot watch the app: {e}");
-        }
-    }
+    // The hook is in place already (above): this only points it at the listener.
+    let _ = server.handle_signals();
+    watch.serving(server.shutdown_handle());
     let listen = server.local_addr().map_or(config.port, |a| a.port());
     let how = if app.ready_path.is_some() {
         "GET"
@@ -111,18 +105,21 @@ pub(crate) fn run(config: Config, name: &str) -> i32 {
         "TCP"
     };
     print!(
-        "{} app=\"{shown}\" app-port={port} app-ready={}ms ({how})\nFunctionCompute fc-runtime runtime inited.\n",
-        server.summary(listen),
-        millis(took)
+        "{} app=\"{shown}\" app-port={port} app-ready={took:.1?} ({how})\nFunctionCompute fc-runtime runtime inited.\n",
+        server.summary(listen)
     );
     let grace = config.grace;
     let deadline_default = Duration::from_secs(24 * 3600);
-    let served = server.serve_target(Proxy::new(addr, &config.app, deadline_default));
-    stopping.store(true, Ordering::SeqCst);
+    let proxy = Proxy::new(addr, &config.app, deadline_default);
+    if let Some(conn) = probe {
+        proxy.adopt(conn);
+    }
+    let served = server.serve_target(proxy);
+    let died = watch.stopping();
     if let Err(e) = served {
         log::error!("server failed: {e}");
     }
-    if died.load(Ordering::SeqCst) {
+    if died {
         stop_app(&child, Duration::ZERO);
         return 1;
     }
@@ -132,17 +129,53 @@ pub(crate) fn run(config: Config, name: &str) -> i32 {
     }
 }
 
+/// What the app's exit means, by when it comes: while it starts, the readiness wait reports
+/// it; while serving, it stops the server (the instance is broken: FC must replace it);
+/// once we stop it ourselves, nothing.
+#[derive(Default)]
+struct Watch {
+    /// The server to stop, while serving.
+    server: Mutex<Option<ShutdownHandle>>,
+    died: AtomicBool,
+    stopping: AtomicBool,
+}
+
+impl Watch {
+    /// The app's exit, from the watching thread.
+    fn exited(&self, status: std::process::ExitStatus) {
+        if self.stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        self.died.store(true, Ordering::SeqCst);
+        if let Some(server) = self.server.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            log::error!("the app exited ({status}): stopping");
+            server.shutdown();
+        }
+    }
+
+    /// Serving now: an exit stops `server` (at once if it came in between).
+    fn serving(&self, server: ShutdownHandle) {
+        *self.server.lock().unwrap_or_else(|p| p.into_inner()) = Some(server.clone());
+        if self.died.load(Ordering::SeqCst) {
+            log::error!("the app exited: stopping");
+            server.shutdown();
+        }
+    }
+
+    /// We stop the app from now on; whether it had died on its own.
+    fn stopping(&self) -> bool {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.died.load(Ordering::SeqCst)
+    }
+}
+
 /// SIGTERM to the app's group, `grace`, SIGKILL; its status when it exited.
 fn stop_app(child: &Child, grace: Duration) -> Option<ExitStatus> {
     let t = Instant::now();
     match child.stop(grace) {
         Stopped::AlreadyExited(s) => Some(s),
         Stopped::Exited { status, after } => {
-            log::info!(
-                "the app stopped: {} {}ms after SIGTERM",
-                describe(status),
-                millis(after)
-            );
+            log::info!("the app stopped ({status}) {after:.1?} after SIGTERM");
             Some(status)
         }
         Stopped::Killed { grace } => {
@@ -155,22 +188,7 @@ fn stop_app(child: &Child, grace: Duration) -> Option<ExitStatus> {
     }
 }
 
-/// `12.3`: milliseconds with one decimal, without floating point (its formatting would cost
-/// the binary ~10 KiB).
-fn millis(d: Duration) -> String {
-    let us = d.as_micros() as u64;
-    format!("{}.{}", us / 1000, (us % 1000) / 100)
-}
-
 /// Exit 0, or ended by the SIGTERM we sent (most servers do not catch it).
 fn clean(status: ExitStatus) -> bool {
     status.success() || status.signal() == Some(15)
-}
-
-fn describe(status: ExitStatus) -> String {
-    match (status.code(), status.signal()) {
-        (Some(c), _) => format!("exit code {c}"),
-        (None, Some(s)) => format!("signal {s}"),
-        _ => status.to_string(),
-    }
 }

@@ -30,6 +30,9 @@ const BUFFERED: u64 = 64 << 10;
 const REPLAYABLE: u64 = 64 << 10;
 /// The largest event result read back (FC's synchronous limit is 32 MB).
 const MAX_RESULT: u64 = 64 << 20;
+/// How long one call alone in flight watches for the app's answer before sleeping: most
+/// apps answer a small call within it, and a sleep and wake-up cost more (make exec-bench).
+const SPIN: Duration = Duration::from_micros(100);
 /// Idle connections to the app are not reused after this: below the shortest common
 /// server keep-alive (Node.js closes after 5 s), so the race at its end never happens.
 const APP_IDLE: Duration = Duration::from_secs(4);
@@ -49,6 +52,7 @@ impl Proxy {
         let opts = Options {
             max_idle: 256,
             idle_expiry: APP_IDLE,
+            spin: SPIN,
             ..Options::default()
         };
         Proxy {
@@ -58,6 +62,11 @@ impl Proxy {
             error_status: cfg.error_status,
             default_timeout,
         }
+    }
+
+    /// A connection the readiness probe left open: the first call uses it.
+    pub(super) fn adopt(&self, conn: std::net::TcpStream) {
+        self.client.adopt(conn);
     }
 
     fn deadline(&self, ctx: &Context) -> Instant {

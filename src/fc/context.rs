@@ -73,6 +73,29 @@ impl Credentials {
     }
 }
 
+/// The `x-fc-*` fields a [`Context`] reads, without the prefix, in the order of the match
+/// in [`Context::from_headers`].
+const FIELDS: [&str; 18] = [
+    "request-id",
+    "function-name",
+    "function-handler",
+    "function-memory",
+    "function-timeout",
+    "function-initializer",
+    "initialization-timeout",
+    "region",
+    "account-id",
+    "qualifier",
+    "version-id",
+    "service-name",
+    "service-logproject",
+    "service-logstore",
+    "retry-count",
+    "access-key-id",
+    "access-key-secret",
+    "security-token",
+];
+
 /// What the platform says about one invocation. `Default` gives an empty context for unit
 /// tests of handlers.
 #[derive(Clone, Debug, Default)]
@@ -116,41 +139,53 @@ pub struct Context {
 impl Context {
     /// Reads a context from request headers; `now` is the arrival time used for the deadline.
     pub fn from_headers(h: &Headers, now: Instant) -> Context {
-        let text = |name: &str| h.get(name).unwrap_or_default().to_owned();
-        let num = |name: &str| h.get(name).and_then(|v| v.trim().parse::<u64>().ok());
-        let memory = h.get("x-fc-function-memory").and_then(megabytes);
-        let secs = |name: &str| num(name).map(Duration::from_secs);
-        let timeout = secs("x-fc-function-timeout");
-        let request_id = match h.get("x-fc-request-id") {
-            Some(id) if !id.is_empty() => id.to_owned(),
-            _ => local_request_id(),
-        };
-        Context {
-            request_id,
-            function_name: text("x-fc-function-name"),
-            function_handler: text("x-fc-function-handler"),
-            memory_mb: memory.and_then(|v| u32::try_from(v).ok()),
-            timeout,
-            deadline: timeout.and_then(|t| now.checked_add(t)),
-            initializer: text("x-fc-function-initializer"),
-            initialization_timeout: secs("x-fc-initialization-timeout"),
-            region: text("x-fc-region"),
-            account_id: text("x-fc-account-id"),
-            qualifier: text("x-fc-qualifier"),
-            version_id: text("x-fc-version-id"),
-            service_name: text("x-fc-service-name"),
-            log_project: text("x-fc-service-logproject"),
-            log_store: text("x-fc-service-logstore"),
-            retry_count: num("x-fc-retry-count")
-                .unwrap_or(0)
-                .try_into()
-                .unwrap_or(u32::MAX),
-            credentials: Credentials {
-                access_key_id: Secret::new(text("x-fc-access-key-id")),
-                access_key_secret: Secret::new(text("x-fc-access-key-secret")),
-                security_token: Secret::new(text("x-fc-security-token")),
-            },
+        let mut c = Context::default();
+        let mut request_id = None;
+        // One pass over the fields, the first of each name deciding (as `Headers::get`).
+        let mut seen = 0u32;
+        for (name, value) in h.iter() {
+            let n = name.as_bytes();
+            if n.len() <= 5 || !n[..5].eq_ignore_ascii_case(b"x-fc-") {
+                continue;
+            }
+            let Some(i) = FIELDS
+                .iter()
+                .position(|f| f.as_bytes().eq_ignore_ascii_case(&n[5..]))
+            else {
+                continue;
+            };
+            if seen & (1 << i) != 0 {
+                continue;
+            }
+            seen |= 1 << i;
+            let Ok(v) = std::str::from_utf8(value) else {
+                continue;
+            };
+            let num = || v.trim().parse::<u64>().ok();
+            match i {
+                0 => request_id = Some(v).filter(|v| !v.is_empty()),
+                1 => c.function_name = v.to_owned(),
+                2 => c.function_handler = v.to_owned(),
+                3 => c.memory_mb = megabytes(v).and_then(|m| u32::try_from(m).ok()),
+                4 => c.timeout = num().map(Duration::from_secs),
+                5 => c.initializer = v.to_owned(),
+                6 => c.initialization_timeout = num().map(Duration::from_secs),
+                7 => c.region = v.to_owned(),
+                8 => c.account_id = v.to_owned(),
+                9 => c.qualifier = v.to_owned(),
+                10 => c.version_id = v.to_owned(),
+                11 => c.service_name = v.to_owned(),
+                12 => c.log_project = v.to_owned(),
+                13 => c.log_store = v.to_owned(),
+                14 => c.retry_count = num().map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+                15 => c.credentials.access_key_id = Secret::new(v),
+                16 => c.credentials.access_key_secret = Secret::new(v),
+                _ => c.credentials.security_token = Secret::new(v),
+            }
         }
+        c.request_id = request_id.map_or_else(local_request_id, str::to_owned);
+        c.deadline = c.timeout.and_then(|t| now.checked_add(t));
+        c
     }
 
     /// Time left before the function timeout, if the platform gave one.

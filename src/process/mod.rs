@@ -202,6 +202,17 @@ impl Child {
     /// Waits until `ready` says it serves, polling fast at first (from 50 µs, backing off
     /// to 5 ms). `Ok`: how long after the start it became ready.
     pub fn wait_ready(&self, ready: &Ready, deadline: Instant) -> Result<Duration, NotReady> {
+        ready::wait(self, ready, deadline).map(|(took, _)| took)
+    }
+
+    /// [`Child::wait_ready`], keeping the connection of a [`Ready::Tcp`] probe that found
+    /// the server listening: a first call can use it instead of connecting again
+    /// ([`Client::adopt`](crate::client::Client::adopt)).
+    pub fn wait_ready_connected(
+        &self,
+        ready: &Ready,
+        deadline: Instant,
+    ) -> Result<(Duration, Option<std::net::TcpStream>), NotReady> {
         ready::wait(self, ready, deadline)
     }
 
