@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::process::{self, Child, NotReady, Ready, Stopped};
-use crate::{Server, ShutdownHandle};
+use crate::server::{Server, ShutdownHandle};
 use proxy::Proxy;
 
 /// Runs exec mode to its end; the process's exit code.

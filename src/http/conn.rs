@@ -27,9 +27,11 @@ use super::budget::BodyBudget;
 use super::error::HttpError;
 use super::framing::Framing;
 use super::head::{self, RequestHead};
-use super::message::{OnUpgrade, Request, RequestBody, Response, ResponseBody, Version};
+use super::message::{Request, RequestBody, Response, ResponseBody};
 use super::reader::{ConnReader, HeadFail, HeadWait, Transport};
-use super::response::{reason, write_all_vectored, write_response, Exchange};
+use super::refusal::refuse;
+use super::response::{write_response, Exchange};
+use super::upgrade::OnUpgrade;
 use super::{Limits, RATE_GRACE};
 
 /// Where a connection stands, as far as a server's eviction policy cares.
@@ -165,9 +167,9 @@ pub fn serve<T: Transport, W: Write>(
             Err(HeadFail::Closed | HeadFail::Cut) => return CloseReason::PeerClosed,
             Err(HeadFail::Idle) => return CloseReason::IdleTimeout,
             Err(HeadFail::Io(_)) => return CloseReason::Broken,
-            Err(HeadFail::Timeout) => return refuse(out, HttpError::HeadTimeout),
-            Err(HeadFail::Full) => return refuse(out, head::overflow(src.buffered())),
-            Err(HeadFail::Parse(e)) => return refuse(out, e),
+            Err(HeadFail::Timeout) => return refused(out, HttpError::HeadTimeout),
+            Err(HeadFail::Full) => return refused(out, head::overflow(src.buffered())),
+            Err(HeadFail::Parse(e)) => return refused(out, e),
         };
         if !hooks.phase(Phase::Active) {
             return CloseReason::Stopped;
@@ -213,7 +215,7 @@ fn exchange<T: Transport, W: Write>(
     .with_min_rate(limits.min_rate, RATE_GRACE);
     if let Some(budget) = hooks.budget() {
         if let Err(e) = st.charge(budget) {
-            return Err(refuse(out, e));
+            return Err(refused(out, e));
         }
     }
     let resp = {
@@ -250,7 +252,7 @@ fn exchange<T: Transport, W: Write>(
     if let Some(e) = st.error() {
         // A body that broke its framing or limits: that is the answer, whatever the handler
         // made of the part it saw.
-        return Err(refuse(out, e));
+        return Err(refused(out, e));
     }
     let (resp, on_upgrade) = take_upgrade(resp, upgrade, ending);
     // The body is over: its budget goes back now (and `hooks` is free to take a callback).
@@ -269,6 +271,14 @@ fn exchange<T: Transport, W: Write>(
         (Ok(true), None) => Ok(()),
         (Ok(false), None) => Err(ending.unwrap_or(CloseReason::AnswerUnframed)),
         (Err(_), _) => Err(CloseReason::Broken),
+    }
+}
+
+/// Answers `e` ([`refuse`]) and says how the connection ended.
+fn refused<W: Write>(out: &mut W, e: HttpError) -> CloseReason {
+    match refuse(out, e) {
+        Ok(()) => CloseReason::Refused(e),
+        Err(_) => CloseReason::Broken,
     }
 }
 
@@ -308,44 +318,6 @@ fn take_upgrade(
             },
             None,
         ),
-    }
-}
-
-/// The answer to an HTTP/2 connection preface, in HTTP/2's own terms (RFC 9113): the
-/// server preface (an empty SETTINGS frame), then GOAWAY with last stream 0 and error
-/// `HTTP_1_1_REQUIRED` (0xd). HTTP/2 clients report that error (curl 7.88:
-/// `received GOAWAY, error=13`); an HTTP/1.1 answer would be garbage to them.
-const H2_REFUSAL: [u8; 26] = [
-    0, 0, 0, 4, 0, 0, 0, 0, 0, // SETTINGS, length 0, stream 0
-    0, 0, 8, 7, 0, 0, 0, 0, 0, // GOAWAY, length 8, stream 0
-    0, 0, 0, 0, // last stream id 0
-    0, 0, 0, 0x0d, // HTTP_1_1_REQUIRED
-];
-
-/// Answers a protocol error with its status and a fixed text, and closes. Every refusal,
-/// including the server's "busy" 503, is this one answer.
-pub fn refuse<W: Write>(out: &mut W, e: HttpError) -> CloseReason {
-    let written = if e == HttpError::Http2Preface {
-        write_all_vectored(out, &mut [std::io::IoSlice::new(&H2_REFUSAL)])
-    } else {
-        let status = e.status();
-        let mut resp = Response::new(status)
-            .with_header("Content-Type", "text/plain; charset=utf-8")
-            .with_body(format!("{status} {}: {e}\n", reason(status)));
-        if status == 503 {
-            resp = resp.with_header("Retry-After", "1");
-        }
-        let ex = Exchange {
-            version: Version::Http11,
-            head_only: false,
-            keep_alive: false,
-            upgrade: false,
-        };
-        write_response(out, resp, ex).map(|_| ())
-    };
-    match written {
-        Ok(()) => CloseReason::Refused(e),
-        Err(_) => CloseReason::Broken,
     }
 }
 

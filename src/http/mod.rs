@@ -20,24 +20,26 @@ mod limits;
 mod message;
 mod pace;
 mod reader;
+mod refusal;
 mod reply;
 mod response;
 mod syntax;
 mod target;
+mod upgrade;
 
 pub use limits::Limits;
-pub use message::{
-    Headers, OnUpgrade, Request, RequestBody, Response, ResponseBody, Upgraded, Version,
-};
+pub use message::{Headers, Request, RequestBody, Response, ResponseBody, Version};
+pub use upgrade::{OnUpgrade, Upgraded};
 
 pub(crate) use body::{BodyReader, BodyState};
 pub(crate) use budget::BodyBudget;
-pub(crate) use conn::{refuse, serve, CloseReason, End, Hooks, Phase};
+pub(crate) use conn::{serve, CloseReason, End, Hooks, Phase};
 pub(crate) use date::rfc3339_now;
 pub(crate) use error::HttpError;
 pub(crate) use framing::Framing;
 pub(crate) use pace::{tenths_up, Window, RATE_GRACE};
 pub(crate) use reader::{is_timeout, ConnReader, HeadFail, HeadWait};
+pub(crate) use refusal::refuse;
 pub(crate) use reply::{parse as parse_reply, write_request_head, ReplyHead};
 pub(crate) use response::{copy_stream, write_all_vectored};
 

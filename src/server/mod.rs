@@ -283,7 +283,7 @@ fn reject(stream: TcpStream) {
         }
     }
     let window = Window::new(Duration::ZERO, 0);
-    http::refuse(
+    let _ = http::refuse(
         &mut PacedWriter::new(&stream, &window),
         HttpError::Overloaded,
     );

@@ -2,6 +2,7 @@
 //! shared helpers. Split invariance and the hooks (phases, body budget) have their own files.
 
 use super::*;
+use crate::http::refusal::H2_REFUSAL;
 use std::io::{self, Read};
 use std::time::Duration;
 
