@@ -1,6 +1,6 @@
 //! The connection after `101 Switching Protocols`: [`Upgraded`], a blocking `Read + Write`
 //! over the raw socket that yields first the bytes the client sent right behind its head;
-//! [`OnUpgrade`], the callback a [`Response::upgrade`](super::Response::upgrade)(super::Response::upgrade) carries. The
+//! [`OnUpgrade`], the callback a [`Response::upgrade`](super::Response::upgrade) carries. The
 //! socket is behind [`Duplex`] (implemented for `TcpStream`), so nothing here opens or
 //! accepts sockets: the server hands one over.
 
