@@ -109,7 +109,7 @@ pub use fc::{Context, Credentials, Handler, HandlerError, Secret};
 pub use http::{
     Headers, Limits, OnUpgrade, Request, RequestBody, Response, ResponseBody, Upgraded, Version,
 };
-pub use server::{Server, ShutdownHandle};
+pub use server::{splice, Server, ShutdownHandle};
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

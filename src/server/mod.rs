@@ -15,7 +15,7 @@ mod pool;
 mod splice;
 mod worker;
 
-pub(crate) use splice::splice;
+pub use splice::splice;
 
 use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};

@@ -19,8 +19,33 @@ use crate::http::Upgraded;
 const AFTER_FIRST: Duration = Duration::from_secs(10);
 
 /// Copies `a` to `b` and `b` to `a` until both directions end or `deadline` passes; closes
-/// both. Returns the bytes moved each way (a to b, b to a).
-pub(crate) fn splice(a: Upgraded, b: Upgraded, deadline: Instant) -> (u64, u64) {
+/// both. Returns the bytes moved each way (a to b, b to a). One direction runs on the
+/// calling thread, the other on a thread of its own.
+///
+/// What a proxy does after `101 Switching Protocols`: the client's side from
+/// [`Response::upgrade`](crate::Response::upgrade), the backend's from
+/// [`Reply::upgrade`](crate::client::Reply::upgrade).
+///
+/// ```no_run
+/// use std::time::{Duration, Instant};
+/// use fc_runtime::client::{Call, Connection};
+/// use fc_runtime::{splice, Headers, Response};
+///
+/// fn proxy_websocket(client_fields: &Headers) -> Option<Response> {
+///     let addr = "127.0.0.1:8080".parse().ok()?;
+///     let backend = Connection::open(addr, Duration::from_secs(2)).ok()?;
+///     let deadline = Instant::now() + Duration::from_secs(600);
+///     let reply = backend
+///         .call(Call::new("GET", "/ws", deadline).headers(client_fields))
+///         .ok()?;
+///     let backend_side = reply.upgrade().ok()?;
+///     Some(Response::upgrade(move |client_side| {
+///         let (sent, received) = splice(client_side, backend_side, deadline);
+///         eprintln!("{sent} bytes up, {received} down");
+///     }))
+/// }
+/// ```
+pub fn splice(a: Upgraded, b: Upgraded, deadline: Instant) -> (u64, u64) {
     let (Ok(a_w), Ok(b_w)) = (a.try_clone(), b.try_clone()) else {
         let _ = a.shutdown(Shutdown::Both);
         let _ = b.shutdown(Shutdown::Both);
