@@ -6,7 +6,7 @@ BIN           := target/$(TARGET)/release/fc-runtime
 MAX_BIN_BYTES := 716800
 PORT          ?= 9000
 
-.PHONY: ab peers exec-bench local selftest-peers gateway-bench all build run test musl-target fmt-check lint doc unit check-binary zip image image-test bench clean \
+.PHONY: sdk ab peers exec-bench local selftest-peers gateway-bench all build run test musl-target fmt-check lint doc unit check-binary zip image image-test bench clean \
 	fuzz attack attack-short attack-tools attack-build soak
 
 all: build
@@ -43,8 +43,16 @@ peers:
 	python3 bench/local.py peers
 	cd tests/it/apps && npm install --no-audit --no-fund --silent
 
+# Alibaba's Python SDKs, which the fc-local API tests drive unmodified (pinned; PyPI).
+SDK_VENV := target/sdk-venv
+sdk:
+	@test -x $(SDK_VENV)/bin/python || python3 -m venv $(SDK_VENV)
+	@$(SDK_VENV)/bin/python -c 'import fc2, alibabacloud_fc20230330' 2>/dev/null || \
+		$(SDK_VENV)/bin/pip install -q 'aliyun-fc2==2.5.2' 'alibabacloud-fc20230330==4.8.3' \
+		'alibabacloud-tea-openapi==0.4.6' 'darabonba-core==1.0.9'
+
 # Unit, integration and doc tests; `cargo test` also builds every example.
-unit: peers
+unit: peers sdk
 	cargo test
 
 check-binary: build

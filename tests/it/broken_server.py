@@ -1,7 +1,9 @@
 """A deliberately broken custom runtime, for fc-local's tests.
 
 What it gets wrong, on purpose: it binds 127.0.0.1 only (unless --any), closes a
-keep-alive connection after 1 s of idle, prints no FC marker lines, and ignores SIGTERM.
+keep-alive connection after 1 s of idle, prints no FC marker lines, ignores SIGTERM,
+answers an event it cannot decode with a bare 500 (no x-fc-status, so FC would record a
+success), and streams nothing (every answer has a Content-Length).
 Otherwise it answers: POST /invoke -> "Hello, <event>", and the event "fail" gets FC's
 failure shape (404 + x-fc-status: 404). A few paths misbehave for the gateway tests:
 /big-headers (9 KB of response headers), /reserved (headers FC strips), /sleep (3 s),
@@ -33,7 +35,9 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
         path = self.path.split("?")[0]
-        if path == "/invoke" and body == b"fail":
+        if path == "/invoke" and not is_utf8(body):
+            self.answer(500, b"cannot decode the event")
+        elif path == "/invoke" and body == b"fail":
             self.answer(404, b'{"errorMessage":"exception","errorType":"Error"}', [("x-fc-status", "404")])
         elif path == "/big-headers":
             self.answer(200, b"big", [("X-Big-%d" % i, "v" * 1000) for i in range(9)])
@@ -48,6 +52,14 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(200, b"Hello, " + body)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_any
+
+
+def is_utf8(b):
+    try:
+        b.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 if __name__ == "__main__":

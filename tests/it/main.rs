@@ -16,6 +16,7 @@ mod exec;
 mod fc;
 mod http;
 mod local;
+mod platform;
 mod pool;
 mod supervisor;
 

@@ -53,6 +53,43 @@ pub struct Function {
     pub env: Vec<(String, String)>,
 }
 
+/// `--verify-signature`'s key pair: API requests must be signed with it. Kept out of
+/// every message but the key id.
+#[derive(Clone)]
+pub struct Keys {
+    pub id: String,
+    secret: String,
+}
+
+impl Keys {
+    /// The secret, for signing only (never printed).
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    /// `AK:SK`.
+    pub fn parse(s: &str) -> Result<Keys, String> {
+        match s.split_once(':') {
+            Some((id, secret)) if !id.is_empty() && !secret.is_empty() => Ok(Keys {
+                id: id.into(),
+                secret: secret.into(),
+            }),
+            _ => Err("--verify-signature wants ACCESS_KEY_ID:ACCESS_KEY_SECRET".into()),
+        }
+    }
+}
+
+/// How many instances `serve` may run, and how full each may get.
+#[derive(Clone, Copy, Debug)]
+pub struct Scale {
+    /// Calls in flight per instance (FC's instance concurrency; default 1, FC's default).
+    pub concurrency: usize,
+    /// Instances at most (a fixed `--port` is given to the first; more get free ports).
+    pub max_instances: usize,
+    /// An instance idle this long is stopped with `GET /pre-stop` (`None`: never).
+    pub idle: Option<Duration>,
+}
+
 /// Every option of every subcommand (each subcommand reads the ones it documents).
 #[derive(Clone)]
 pub struct Opts {
@@ -67,6 +104,17 @@ pub struct Opts {
     pub fc2_prefix: bool,
     pub idle: Duration,
     pub grace: Duration,
+    pub scale: Scale,
+    /// `--verify-signature AK:SK`: API requests must be signed with this pair.
+    pub verify: Option<Keys>,
+    /// Attempts per asynchronous call (FC's default: 3).
+    pub async_attempts: u32,
+    /// `--event-template NAME`.
+    pub template: Option<String>,
+    /// `--print-event`: print the event and start nothing.
+    pub print_event: bool,
+    /// `--stream-path PATH`: where selftest finds a streamed (chunked) answer.
+    pub stream_path: Option<String>,
 }
 
 pub const HELP: &str = include_str!("cli/help.txt");
@@ -93,6 +141,13 @@ const VALUED: &[&str] = &[
     "listen",
     "idle",
     "grace",
+    "concurrency",
+    "max-instances",
+    "instance-idle",
+    "verify-signature",
+    "async-attempts",
+    "event-template",
+    "stream-path",
 ];
 
 /// Flags that apply only to one subcommand.
@@ -102,6 +157,14 @@ const ONLY: &[(&str, &str)] = &[
     ("listen", "serve"),
     ("fc2-prefix", "serve"),
     ("idle", "selftest"),
+    ("concurrency", "serve"),
+    ("max-instances", "serve"),
+    ("instance-idle", "serve"),
+    ("verify-signature", "serve"),
+    ("async-attempts", "serve"),
+    ("event-template", "invoke"),
+    ("print-event", "invoke"),
+    ("stream-path", "selftest"),
 ];
 
 /// Parses `args` (without the program name).
@@ -140,6 +203,16 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         fc2_prefix: false,
         idle: Duration::from_secs(20),
         grace: Duration::from_secs(10),
+        scale: Scale {
+            concurrency: 1,
+            max_instances: 10,
+            idle: Some(Duration::from_secs(300)),
+        },
+        verify: None,
+        async_attempts: 3,
+        template: None,
+        print_event: false,
+        stream_path: None,
     };
     let (mut code, mut port_given, mut command) = (None, false, None);
     let mut i = 1;
@@ -263,9 +336,28 @@ fn set(
         "fc2-prefix" => o.fc2_prefix = true,
         "idle" => o.idle = dur(&v)?,
         "grace" => o.grace = dur(&v)?,
+        "concurrency" => o.scale.concurrency = count(name, &v, 200)?,
+        "max-instances" => o.scale.max_instances = count(name, &v, 100)?,
+        "instance-idle" => {
+            let d = dur(&v)?;
+            o.scale.idle = (!d.is_zero()).then_some(d);
+        }
+        "verify-signature" => o.verify = Some(Keys::parse(&v)?),
+        "async-attempts" => o.async_attempts = count(name, &v, 10)? as u32,
+        "event-template" => o.template = Some(v),
+        "print-event" => o.print_event = true,
+        "stream-path" => o.stream_path = Some(v),
         _ => return Err(format!("unknown option --{name}")),
     }
     Ok(())
+}
+
+/// A whole number in `1..=max`.
+fn count(name: &str, v: &str, max: usize) -> Result<usize, String> {
+    v.parse()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or(format!("--{name}: '{v}' is not a count from 1 to {max}"))
 }
 
 /// The code directory's name, as a deployment tool would name the function.

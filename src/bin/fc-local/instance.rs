@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use fc_runtime::client::{Call, CallError, Client, Options, Reply};
+use fc_runtime::client::{Call, CallError, Client, Connection, Options, Reply};
 use fc_runtime::process::{Child, NotReady, Ready, Stopped};
 use fc_runtime::Headers;
 
@@ -23,7 +23,7 @@ use crate::cli::{Function, Opts, Start};
 mod boot;
 use crate::logs::{pump, LogBook};
 use crate::platform::{fc_env, fc_headers, not_inherited};
-use crate::util::{human, request_id};
+use crate::util::{human, request_id, say};
 use boot::{command, spawn_error};
 
 /// Idle connections kept to the function.
@@ -32,6 +32,8 @@ const POOL: usize = 64;
 /// A running function (or one we attached to).
 pub struct Instance {
     pub port: u16,
+    /// `FC_INSTANCE_ID`, also answered as `X-Fc-Instance-Id`.
+    pub id: String,
     pub logs: Arc<LogBook>,
     /// When it was spawned (`None`: attached).
     pub spawned: Option<Instant>,
@@ -55,6 +57,9 @@ pub struct FcCall<'a> {
     pub control_path: Option<&'a str>,
     pub request_id: &'a str,
     pub timeout: Duration,
+    /// `x-fc-*` fields that replace the function's own for this call (`x-fc-qualifier`
+    /// of an alias, `x-fc-retry-count` of an async retry).
+    pub fields: Vec<(&'static str, String)>,
 }
 
 impl Instance {
@@ -71,6 +76,7 @@ impl Instance {
             })?;
             return Ok(Instance {
                 port: o.port,
+                id: instance_id(),
                 logs,
                 spawned: None,
                 listening: Instant::now(),
@@ -96,7 +102,8 @@ impl Instance {
                 cmd.env_remove(&k);
             }
         }
-        cmd.envs(fc_env(&o.function, port, &code_path, &instance_id()));
+        let id = instance_id();
+        cmd.envs(fc_env(&o.function, port, &code_path, &id));
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -111,6 +118,7 @@ impl Instance {
         }
         let mut inst = Instance {
             port,
+            id,
             logs,
             spawned: Some(spawned),
             listening: spawned,
@@ -122,6 +130,40 @@ impl Instance {
         };
         inst.listening = inst.health_check(o.start_timeout)?;
         Ok(inst)
+    }
+
+    /// Starts an instance for traffic, as FC would: launched (output echoed), refused if FC
+    /// could not reach it, initialized when configured.
+    pub fn start(o: &Opts) -> Result<Instance, String> {
+        let inst = Instance::launch(o, true)?;
+        if let Some(s) = inst.spawned {
+            say(format!(
+                "fc-local: {} listening on port {} after {}",
+                inst.command,
+                inst.port,
+                human(inst.listening - s)
+            ));
+        }
+        inst.loopback_only()?;
+        if o.function.initializer {
+            let d = inst.initialize()?;
+            say(format!("fc-local: POST /initialize -> 2xx in {}", human(d)));
+        }
+        Ok(inst)
+    }
+
+    /// FC cannot reach a server that listens on loopback only: say so now, in FC's words.
+    pub fn loopback_only(&self) -> Result<(), String> {
+        use crate::procfs::{listeners, Bind};
+        let binds = listeners(self.port);
+        if binds.is_empty() || binds.iter().any(|b| !matches!(b, Bind::Loopback(_))) {
+            return Ok(());
+        }
+        Err(format!(
+            "Function instance health check failed on port {} in 120 seconds.\n\
+             hint: the server listens on {binds:?} only; FC connects from outside the instance: listen on 0.0.0.0",
+            self.port
+        ))
     }
 
     /// FC's readiness rule: a plain TCP connect, retried until the start window ends.
@@ -180,22 +222,72 @@ impl Instance {
     /// Calls the function as FC does: the caller's fields plus FC's `x-fc-*` set, on a
     /// kept connection, within `c.timeout`. The reply's body is read by the caller.
     pub fn call(&self, c: FcCall<'_>) -> Result<Reply, CallError> {
-        let mut headers: Headers = c
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_slice()))
-            .collect();
-        for (n, v) in fc_headers(&self.function, c.request_id, c.control_path.unwrap_or("")) {
-            if c.control_path.is_some() || n != "x-fc-control-path" {
-                headers.append(&n, v);
-            }
-        }
+        let headers = self.headers(&c);
         let deadline = Instant::now() + c.timeout;
         self.client.call(
             Call::new(c.method, c.target, deadline)
                 .headers(&headers)
                 .body(c.body),
         )
+    }
+
+    /// A call that asks to switch protocols (`Upgrade`), on a connection of its own: the
+    /// caller's `Upgrade` and `Connection` fields pass with FC's set. After a 101, the
+    /// reply's [`Reply::upgrade`] is the function's side of the tunnel.
+    pub fn call_upgrade(&self, c: FcCall<'_>) -> Result<Reply, CallError> {
+        let headers = self.headers(&c);
+        let deadline = Instant::now() + c.timeout;
+        let conn = Connection::open(self.addr(), Duration::from_secs(5).min(c.timeout))
+            .map_err(CallError::Connect)?;
+        conn.call(Call::new(c.method, c.target, deadline).headers(&headers))
+    }
+
+    /// The caller's fields, then FC's set (with this call's replacements).
+    fn headers(&self, c: &FcCall<'_>) -> Headers {
+        let mut headers: Headers = c
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_slice()))
+            .collect();
+        for (n, v) in fc_headers(&self.function, c.request_id, c.control_path.unwrap_or("")) {
+            if c.control_path.is_none() && n == "x-fc-control-path" {
+                continue;
+            }
+            let v = c
+                .fields
+                .iter()
+                .find(|(f, _)| *f == n)
+                .map_or(v, |(_, own)| own.clone());
+            headers.append(&n, v);
+        }
+        for (n, v) in &c.fields {
+            if !headers.contains(n) {
+                headers.append(n, v);
+            }
+        }
+        headers
+    }
+
+    /// `GET /pre-stop`, as FC calls it before it stops an instance; one line for people.
+    pub fn pre_stop(&self) -> String {
+        if !self.started() || self.exit_status().is_some() {
+            return "GET /pre-stop skipped (not running here)".into();
+        }
+        let rid = request_id();
+        let r = self.call(FcCall {
+            method: "GET",
+            target: "/pre-stop",
+            headers: Vec::new(),
+            body: b"",
+            control_path: Some("/pre-stop"),
+            request_id: &rid,
+            timeout: self.function.timeout,
+            fields: Vec::new(),
+        });
+        match r.and_then(|mut r| r.read_to_vec(1 << 20).map(|_| r.status)) {
+            Ok(status) => format!("GET /pre-stop -> {status}"),
+            Err(e) => format!("GET /pre-stop failed: {e}"),
+        }
     }
 
     /// `POST /initialize` as FC does before the first call, when configured.
@@ -213,6 +305,7 @@ impl Instance {
                 control_path: Some("/initialize"),
                 request_id: &rid,
                 timeout: self.function.init_timeout,
+                fields: Vec::new(),
             })
             .map_err(|e| fail(e.to_string()))?;
         let body = r.read_to_vec(1 << 20).map_err(|e| fail(e.to_string()))?;

@@ -2,6 +2,10 @@
 //! sent exactly as FC sends it, with the result on stdout and the function's log lines,
 //! a summary and, on a cold start, the start-up timeline on stderr.
 //!
+//! `--event-template NAME` sends a sample event of one of FC's triggers (`list` names
+//! them); `--print-event` prints the event instead and starts nothing. On a terminal the
+//! result's line is ended; into a pipe or a file its bytes are exact.
+//!
 //! Exit status 1 when the invocation failed the way FC counts failures (status ≥ 400, or
 //! `x-fc-status: 404`), or the instance could not start.
 
@@ -13,19 +17,48 @@ use fc_runtime::process::Stopped;
 
 use crate::cli::Opts;
 use crate::instance::{FcCall, Instance};
+use crate::templates;
 use crate::util::{human, request_id};
 
 /// Largest result read back (FC's synchronous response limit is 32 MB; this bounds ours).
 const MAX_RESULT: u64 = 64 << 20;
 
 pub fn run(o: Opts) -> i32 {
-    let event = match read_event(o.event.as_deref()) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("fc-local: cannot read the event: {e}");
+    if o.template.as_deref() == Some("list") {
+        print!("{}", templates::list());
+        return 0;
+    }
+    let event = match (&o.template, &o.event) {
+        (Some(_), Some(_)) => {
+            eprintln!("fc-local: give --event or --event-template, not both");
             return 2;
         }
+        (Some(name), None) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64);
+            match templates::render(name, &o.function, now) {
+                Ok(t) => t.into_bytes(),
+                Err(e) => {
+                    eprintln!("fc-local: {e}");
+                    return 2;
+                }
+            }
+        }
+        (None, spec) => match read_event(spec.as_deref()) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("fc-local: cannot read the event: {e}");
+                return 2;
+            }
+        },
     };
+    if o.print_event {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(&event);
+        end_line(&mut out, &event);
+        return 0;
+    }
     let mut inst = match Instance::launch(&o, o.verbose) {
         Ok(i) => i,
         Err(e) => {
@@ -114,6 +147,8 @@ fn invoke_all(o: &Opts, inst: &mut Instance, event: &[u8]) -> i32 {
         let _ = out.write_all(&reply.body);
         if o.repeat > 1 && !reply.body.ends_with(b"\n") {
             let _ = out.write_all(b"\n");
+        } else {
+            end_line(&mut out, &reply.body);
         }
         let _ = out.flush();
         let rss = match inst.max_rss_kib() {
@@ -176,6 +211,7 @@ fn call(o: &Opts, inst: &Instance, rid: &str, event: &[u8]) -> Result<Answer, Ca
         control_path: Some("/invoke"),
         request_id: rid,
         timeout: o.function.timeout,
+        fields: Vec::new(),
     })?;
     let body = reply.read_to_vec(MAX_RESULT)?;
     Ok(Answer {
@@ -192,6 +228,15 @@ struct Answer {
     fc_status: Option<String>,
     first_byte: Instant,
     body: Vec<u8>,
+}
+
+/// On a terminal, ends the result's line so the summary on stderr starts on its own;
+/// into a pipe or a file the bytes stay exact.
+fn end_line(out: &mut std::io::StdoutLock<'_>, written: &[u8]) {
+    use std::io::IsTerminal;
+    if out.is_terminal() && !written.is_empty() && !written.ends_with(b"\n") {
+        let _ = out.write_all(b"\n");
+    }
 }
 
 fn print_lines(err: &mut impl Write, o: &Opts, lines: &[String]) {

@@ -9,14 +9,20 @@
 
 #![deny(unsafe_code)]
 
+mod api;
 mod cli;
+mod failure;
+mod fleet;
 mod gateway;
 mod instance;
 mod invoke;
 mod logs;
 mod platform;
 mod procfs;
+mod runner;
 mod selftest;
+mod sha256;
+mod templates;
 mod util;
 
 fn main() {

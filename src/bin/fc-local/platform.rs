@@ -88,14 +88,55 @@ pub fn not_inherited(name: &str) -> bool {
     name.starts_with("FC_") || name.starts_with("ALIBABA_CLOUD_") || name == "PORT"
 }
 
-/// FC's error body: `{"ErrorCode": ..., "ErrorMessage": ...}`.
-pub fn error_json(code: &str, message: &str, request_id: &str) -> String {
-    format!(
-        "{{\"ErrorCode\":{},\"ErrorMessage\":{},\"RequestId\":{}}}",
-        json::string(code),
-        json::string(message),
-        json::string(request_id)
-    )
+/// Whose words a platform error is said in: FC 2.0's API and HTTP triggers, or FC 3.0's
+/// API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Fc2,
+    Fc3,
+}
+
+/// An error of the platform itself (not of the function): FC's status, code and message.
+#[derive(Debug)]
+pub struct FcError {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FcError {
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> FcError {
+        FcError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The JSON body: FC 2.0 `{"ErrorCode","ErrorMessage","RequestId"}`, FC 3.0
+    /// `{"Code","Message","RequestId"}` (SDKs parse every error body as JSON).
+    pub fn body(&self, d: Dialect, request_id: &str) -> String {
+        let (code, message) = match d {
+            Dialect::Fc2 => ("ErrorCode", "ErrorMessage"),
+            Dialect::Fc3 => ("Code", "Message"),
+        };
+        format!(
+            "{{\"{code}\":{},\"{message}\":{},\"RequestId\":{}}}",
+            json::string(self.code),
+            json::string(&self.message),
+            json::string(request_id)
+        )
+    }
+
+    /// The whole answer (the caller adds `X-Fc-Request-Id`).
+    pub fn response(&self, d: Dialect, request_id: &str) -> fc_runtime::Response {
+        let r = fc_runtime::Response::json(self.status, self.body(d, request_id));
+        if self.status == 429 || self.status == 503 {
+            r.with_header("Retry-After", "1")
+        } else {
+            r
+        }
+    }
 }
 
 /// Response headers FC strips from a function's answer (framing ones are re-made by the
@@ -118,6 +159,22 @@ pub fn reserved_response_header(name: &str, value: &[u8]) -> bool {
                 .trim_start()
                 .to_ascii_lowercase()
                 .starts_with("attachment"))
+}
+
+/// Whether a call asks for its logs (`X-Fc-Log-Type: Tail`); refused, as on FC, when an
+/// instance takes more than one call at a time (its lines could not be told apart).
+pub fn tail_requested(h: &fc_runtime::Headers, concurrency: usize) -> Result<bool, FcError> {
+    let tail = h
+        .get("x-fc-log-type")
+        .is_some_and(|v| v.eq_ignore_ascii_case("tail"));
+    if tail && concurrency > 1 {
+        return Err(FcError::new(
+            400,
+            "InvalidArgument",
+            format!("X-Fc-Log-Type: Tail is not supported with instance concurrency {concurrency} (> 1), as on FC"),
+        ));
+    }
+    Ok(tail)
 }
 
 /// Request headers a client may not send through the gateway.

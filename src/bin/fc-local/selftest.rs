@@ -2,7 +2,8 @@
 //! PASS, FAIL, WARN (FC copes, but something is off) or SKIP (cannot be judged here, e.g.
 //! output of a server we did not start), with a one-line reason. Exit 1 on any FAIL.
 //!
-//! The checks themselves live in `checks` and `wire`; this module orders them, runs the long
+//! The checks themselves live in `checks`, `wire` and `later` (the platform behaviours:
+//! failures, concurrency, streaming, hooks); this module orders them, runs the long
 //! keep-alive wait beside the others, and prints.
 
 use std::time::Duration;
@@ -15,6 +16,7 @@ use crate::util::human;
 
 mod checks;
 mod ctx;
+mod later;
 mod wire;
 
 /// A check's outcome.
@@ -55,7 +57,7 @@ impl Check {
 }
 
 /// Names of the checks, in order (the peer table's rows).
-pub const NAMES: [&str; 13] = [
+pub const NAMES: [&str; 17] = [
     "ready within the start window",
     "listens on 0.0.0.0",
     "initializer",
@@ -67,6 +69,10 @@ pub const NAMES: [&str; 13] = [
     "32 MiB body",
     "pipelined requests in order",
     "no reserved response headers",
+    "function error shape",
+    "concurrent calls",
+    "streamed answer",
+    "pre-freeze and pre-stop hooks",
     "keep-alive after idle",
     "SIGTERM: exit 0 within grace",
 ];
@@ -120,9 +126,19 @@ pub fn run(o: Opts) -> i32 {
     let c = ctx.reserved();
     print(&c);
     all.push(c);
+    for check in [
+        later::failure_shape as fn(&mut ctx::Ctx) -> Check,
+        later::concurrent,
+        later::streamed,
+        later::hooks,
+    ] {
+        let c = check(&mut ctx);
+        print(&c);
+        all.push(c);
+    }
     let c = idle
         .join()
-        .unwrap_or_else(|_| Check::new(NAMES[11], Verdict::Fail, "check crashed"));
+        .unwrap_or_else(|_| Check::new(NAMES[15], Verdict::Fail, "check crashed"));
     print(&c);
     all.push(c);
     let c = sigterm(&inst, o.grace);
@@ -172,7 +188,7 @@ fn ready(inst: &Instance, o: &Opts) -> Check {
 }
 
 fn sigterm(inst: &Instance, grace: Duration) -> Check {
-    let name = NAMES[12];
+    let name = NAMES[16];
     inst.close_connections();
     let stopped = inst.stop(grace);
     match stopped {

@@ -1,94 +1,93 @@
-//! The request path of the gateway: FC's request limits, the forwarded request, the shaped
-//! answer (reserved headers stripped, `X-Fc-Log-Result`), the function timeout, FC's error
-//! answers, and the replacement of an instance that died.
+//! The HTTP trigger's request path: FC's request limits, the forwarded request, then one of
+//! four answers — accepted for later (`X-Fc-Invocation-Type: Async`), a WebSocket (or any
+//! `Upgrade`) spliced after the function's 101, a chunked answer streamed as it arrives
+//! (FC streams only chunked answers), or a buffered one with `X-Fc-Log-Result` for Tail.
 //!
-//! Calls go through the instance's one call path (`Instance::call`); no sockets here.
+//! Calls go through the fleet's instances (`Instance::call`); no sockets here.
 
 use std::io::Read;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use fc_runtime::client::CallError;
+use fc_runtime::client::Reply;
 use fc_runtime::{Request, Response};
 
-use super::{start, Gateway};
-use crate::instance::{FcCall, Instance};
+use super::Gateway;
+use crate::failure::Failure;
+use crate::fleet::Lease;
+use crate::instance::FcCall;
 use crate::logs::last_bytes;
-use crate::platform::{error_json, reserved_request_header, reserved_response_header};
-use crate::util::{base64, human, request_id, say};
+use crate::platform::{
+    reserved_request_header, reserved_response_header, tail_requested, Dialect, FcError,
+};
+use crate::runner::Job;
+use crate::util::{base64, human, say};
 
 /// FC's gateway limits.
 pub const MAX_HEADERS: usize = 8 * 1024;
 pub const MAX_PATH: usize = 4 * 1024;
 pub const MAX_BODY: u64 = 32 << 20;
+const MAX_ASYNC_BODY: usize = 128 << 10;
 /// Bytes of log lines returned for `X-Fc-Log-Type: Tail`.
 const LOG_TAIL: usize = 4 * 1024;
-/// Largest answer read back from the function.
+/// Largest buffered answer read back from the function.
 const MAX_ANSWER: u64 = 64 << 20;
 
 impl Gateway {
-    pub(super) fn handle(&self, mut req: Request<'_>) -> Response {
-        let rid = request_id();
-        let t0 = Instant::now();
+    /// One HTTP-trigger request (the caller adds `X-Fc-Request-Id`).
+    pub(super) fn trigger(&self, req: &mut Request<'_>, rid: &str) -> Response {
         let target = if req.query.is_empty() {
             req.path.clone()
         } else {
             format!("{}?{}", req.path, req.query)
         };
-        let resp = match self.check_and_read(&mut req, &target) {
-            Err(msg) => fc_error(400, "InvalidArgument", &msg, &rid),
-            Ok(body) => self.pass(&req, &target, body, &rid),
-        };
-        say(format!(
-            "fc-local: {rid} {} {} -> {} in {}",
-            req.method,
-            shorten(&target),
-            resp.status,
-            human(t0.elapsed())
-        ));
-        resp.with_header("X-Fc-Request-Id", &rid)
+        let answer = self
+            .check_and_read(req, &target)
+            .and_then(|body| self.pass(req, &target, body, rid));
+        answer.unwrap_or_else(|e| e.response(Dialect::Fc2, rid))
     }
 
     /// FC's request limits; the body, read whole.
-    fn check_and_read(&self, req: &mut Request<'_>, target: &str) -> Result<Vec<u8>, String> {
-        let header_bytes: usize = req.headers.iter().map(|(n, v)| n.len() + v.len()).sum();
+    fn check_and_read(&self, req: &mut Request<'_>, target: &str) -> Result<Vec<u8>, FcError> {
+        let invalid = |m: String| FcError::new(400, "InvalidArgument", m);
+        let header_bytes = header_bytes(&req.headers);
         if header_bytes > MAX_HEADERS {
-            return Err(format!(
+            return Err(invalid(format!(
                 "request headers are {header_bytes} bytes, more than the 8 KB limit"
-            ));
+            )));
         }
         if target.len() > MAX_PATH {
-            return Err(format!(
+            return Err(invalid(format!(
                 "path and query are {} bytes, more than the 4 KB limit",
                 target.len()
-            ));
+            )));
         }
         if req.body.len_hint().is_some_and(|n| n > MAX_BODY) {
-            return Err("request body is larger than the 32 MB limit".into());
+            return Err(invalid(
+                "request body is larger than the 32 MB limit".into(),
+            ));
         }
         let mut body = Vec::new();
         (&mut req.body)
             .take(MAX_BODY + 1)
             .read_to_end(&mut body)
-            .map_err(|e| format!("cannot read the request body: {e}"))?;
+            .map_err(|e| invalid(format!("cannot read the request body: {e}")))?;
         if body.len() as u64 > MAX_BODY {
-            return Err("request body is larger than the 32 MB limit".into());
+            return Err(invalid(
+                "request body is larger than the 32 MB limit".into(),
+            ));
         }
         Ok(body)
     }
 
     /// Forwards an admitted request and shapes the function's answer.
-    fn pass(&self, req: &Request<'_>, target: &str, body: Vec<u8>, rid: &str) -> Response {
-        if let Some(resp) = self.prefix_mismatch(&req.path, rid) {
-            return resp;
-        }
-        let inst = match self.current() {
-            Ok(i) => i,
-            Err(e) => {
-                let first = e.lines().next().unwrap_or_default();
-                return fc_error(502, "FunctionNotStarted", first, rid);
-            }
-        };
+    fn pass(
+        &self,
+        req: &Request<'_>,
+        target: &str,
+        body: Vec<u8>,
+        rid: &str,
+    ) -> Result<Response, FcError> {
+        self.prefix_mismatch(&req.path)?;
+        let upgrade = wants_upgrade(req);
         let mut headers: Vec<(String, Vec<u8>)> = req
             .headers
             .iter()
@@ -100,155 +99,229 @@ impl Gateway {
             })
             .map(|(n, v)| (n.to_string(), v.to_vec()))
             .collect();
+        if upgrade {
+            headers.push(("Connection".into(), b"Upgrade".to_vec()));
+        }
         if let Some(p) = self.prefix.as_deref().filter(|p| req.path.starts_with(*p)) {
             headers.push(("x-fc-base-path".into(), p.as_bytes().to_vec()));
         }
-        let tail = req
+        if req
             .headers
-            .get("x-fc-log-type")
-            .is_some_and(|v| v.eq_ignore_ascii_case("tail"));
-        let logs = inst.logs.clone();
-        let from = logs.next_seq();
-        let reply = inst
-            .call(FcCall {
-                method: &req.method,
-                target,
-                headers,
-                body: &body,
-                control_path: Some("/http-invoke"),
-                request_id: rid,
-                timeout: self.opts.function.timeout,
-            })
-            .and_then(|mut r| {
-                if let Some(idle) = r.stale_idle {
-                    say(format!(
-                        "fc-local: warning: the function closed a keep-alive connection idle for {}; FC keeps them up to 15 minutes and fails calls the server closed first",
-                        human(idle)
-                    ));
-                }
-                let body = r.read_to_vec(MAX_ANSWER)?;
-                Ok((r, body))
-            });
-        let mut resp = match reply {
-            Err(e) => self.failure(&inst, e, rid),
-            Ok((r, _)) if header_bytes(&r.headers) > MAX_HEADERS => fc_error(
-                502,
-                "BadResponse",
-                &format!(
-                    "response headers are {} bytes, more than the 8 KB limit",
-                    header_bytes(&r.headers)
-                ),
-                rid,
-            ),
-            Ok((r, body)) => {
-                let mut resp = Response::new(r.status).with_body(body);
-                for (n, v) in r.headers.iter() {
-                    if !reserved_response_header(n, v) {
-                        resp.headers.append(n, v);
-                    }
-                }
-                resp
-            }
+            .get("x-fc-invocation-type")
+            .is_some_and(|v| v.eq_ignore_ascii_case("async"))
+        {
+            return self.submit(req, target, headers, body, rid);
+        }
+        let tail = tail_requested(&req.headers, self.fleet.scale().concurrency)?;
+        let lease = self
+            .fleet
+            .acquire(None)
+            .map_err(|e| Failure::NoInstance(e).error())?;
+        let call = FcCall {
+            method: &req.method,
+            target,
+            headers,
+            body: &body,
+            control_path: Some("/http-invoke"),
+            request_id: rid,
+            timeout: self.opts.function.timeout,
+            fields: Vec::new(),
         };
+        if upgrade {
+            return self.upgrade(lease, call);
+        }
+        let from = lease.inst.logs.next_seq();
+        let reply = lease.inst.call(call);
+        let reply = reply.map_err(|e| self.failed(&lease, e))?;
+        if let Some(idle) = reply.stale_idle {
+            say(format!(
+                "fc-local: warning: the function closed a keep-alive connection idle for {}; FC keeps them up to 15 minutes and fails calls the server closed first",
+                human(idle)
+            ));
+        }
+        check_answer_headers(&reply)?;
+        if is_chunked(&reply) {
+            // FC streams chunked answers; Tail logs would have to wait for the end.
+            return Ok(stream(reply, lease));
+        }
+        let mut reply = reply;
+        let body = reply
+            .read_to_vec(MAX_ANSWER)
+            .map_err(|e| self.failed(&lease, e))?;
+        let mut resp = answer_head(&reply).with_body(body);
         if tail {
+            let logs = &lease.inst.logs;
             let lines = logs.for_request("Invoke", rid, from, logs.next_seq());
             resp = resp.with_header("X-Fc-Log-Result", base64(&last_bytes(&lines, LOG_TAIL)));
         }
-        resp
+        Ok(resp)
+    }
+
+    /// `X-Fc-Invocation-Type: Async` on the trigger: accepted now, run by the runner.
+    fn submit(
+        &self,
+        req: &Request<'_>,
+        target: &str,
+        headers: Vec<(String, Vec<u8>)>,
+        body: Vec<u8>,
+        rid: &str,
+    ) -> Result<Response, FcError> {
+        if body.len() > MAX_ASYNC_BODY {
+            return Err(FcError::new(
+                400,
+                "InvalidArgument",
+                format!(
+                    "payload size {} exceeds the maximum allowed size for an asynchronous invocation ({MAX_ASYNC_BODY} bytes)",
+                    body.len()
+                ),
+            ));
+        }
+        self.runner.submit(Job {
+            request_id: rid.to_string(),
+            task_id: None,
+            method: req.method.clone(),
+            target: target.to_string(),
+            headers,
+            body,
+            control_path: "/http-invoke",
+            fields: Vec::new(),
+        })?;
+        Ok(Response::new(202))
+    }
+
+    /// An `Upgrade` request: its own connection to the function; after a 101 the two sides
+    /// are spliced until either closes or the function timeout cuts them (the client then
+    /// sees the connection end without a close frame: WebSocket's 1006, as on FC).
+    fn upgrade(&self, lease: Lease, call: FcCall<'_>) -> Result<Response, FcError> {
+        let timeout = call.timeout;
+        let deadline = std::time::Instant::now() + timeout;
+        let reply = lease
+            .inst
+            .call_upgrade(call)
+            .map_err(|e| self.failed(&lease, e))?;
+        check_answer_headers(&reply)?;
+        if reply.status != 101 {
+            let mut reply = reply;
+            let body = reply
+                .read_to_vec(MAX_ANSWER)
+                .map_err(|e| self.failed(&lease, e))?;
+            return Ok(answer_head(&reply).with_body(body));
+        }
+        let head = answer_head(&reply);
+        let function_side = reply.upgrade().map_err(|_| {
+            FcError::new(
+                502,
+                "BadResponse",
+                "the function's 101 could not be taken over",
+            )
+        })?;
+        let mut resp = Response::upgrade(move |client_side| {
+            let (up, down) = fc_runtime::splice(client_side, function_side, deadline);
+            let why = if std::time::Instant::now() >= deadline {
+                format!("cut at the function timeout ({})", human(timeout))
+            } else {
+                "closed".into()
+            };
+            say(format!(
+                "fc-local: upgraded connection on instance {} {why}: {up} bytes in, {down} bytes out",
+                lease.inst.id
+            ));
+            drop(lease);
+        });
+        resp.headers = head.headers;
+        Ok(resp)
+    }
+
+    fn failed(&self, lease: &Lease, e: fc_runtime::client::CallError) -> FcError {
+        Failure::of_call(&lease.inst, e, self.opts.function.timeout).error()
     }
 
     /// Under `--fc2-prefix`, a path in FC 2.0's proxy space naming another function.
-    fn prefix_mismatch(&self, path: &str, rid: &str) -> Option<Response> {
-        let p = self.prefix.as_deref()?;
+    fn prefix_mismatch(&self, path: &str) -> Result<(), FcError> {
+        let Some(p) = self.prefix.as_deref() else {
+            return Ok(());
+        };
         let under =
             path.starts_with(p) && matches!(path.as_bytes().get(p.len()), None | Some(b'/'));
-        (path.starts_with("/2016-08-15/proxy/") && !under).then(|| {
-            fc_error(
+        if path.starts_with("/2016-08-15/proxy/") && !under {
+            return Err(FcError::new(
                 404,
                 "FunctionNotFound",
-                &format!("no function at {path}; this gateway serves {p}"),
-                rid,
-            )
-        })
-    }
-
-    /// The live instance. One that exited is replaced first, as FC replaces a crashed
-    /// instance with a cold start.
-    fn current(&self) -> Result<Arc<Instance>, String> {
-        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(status) = live.exit_status() {
-            say(format!(
-                "fc-local: the function exited ({status}); starting a new instance"
+                format!("no function at {path}; this gateway serves {p}"),
             ));
-            *live = Arc::new(start(&self.opts)?);
         }
-        Ok(live.clone())
+        Ok(())
     }
+}
 
-    fn failure(&self, inst: &Instance, e: CallError, rid: &str) -> Response {
-        // A connection that broke may mean the process is dying: give it a moment to be seen.
-        let wait = match e {
-            CallError::Closed | CallError::Send(_) | CallError::Malformed(_) => {
-                Duration::from_millis(300)
-            }
-            _ => Duration::ZERO,
-        };
-        let t = Instant::now();
-        let exited = loop {
-            let status = inst.exit_status();
-            if status.is_some() || t.elapsed() >= wait {
-                break status;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        match (e, exited) {
-            (_, Some(status)) => fc_error(
-                502,
-                "FunctionNotStarted",
-                &format!("Process exited unexpectedly before completing request ({status})"),
-                rid,
-            ),
-            (CallError::Timeout, None) => fc_error(
-                502,
-                "FunctionTimeout",
-                &format!(
-                    "Function timed out after {} seconds",
-                    self.opts.function.timeout.as_secs()
-                ),
-                rid,
-            ),
-            (CallError::HeadTooLarge, None) => fc_error(
-                502,
-                "BadResponse",
-                "response headers are larger than the 8 KB limit",
-                rid,
-            ),
-            (e, None) => fc_error(
-                502,
-                "BadResponse",
-                &format!("bad answer from the function: {e}"),
-                rid,
-            ),
+/// The function's status and headers, reserved ones stripped.
+fn answer_head(r: &Reply) -> Response {
+    let mut resp = Response::new(r.status);
+    for (n, v) in r.headers.iter() {
+        let keep_upgrade = r.status == 101 && n.eq_ignore_ascii_case("upgrade");
+        if keep_upgrade || !reserved_response_header(n, v) {
+            resp.headers.append(n, v);
         }
+    }
+    resp
+}
+
+/// FC's 8 KB limit on the function's answer headers.
+fn check_answer_headers(r: &Reply) -> Result<(), FcError> {
+    let n = header_bytes(&r.headers);
+    if n > MAX_HEADERS {
+        return Err(FcError::new(
+            502,
+            "BadResponse",
+            format!("response headers are {n} bytes, more than the 8 KB limit"),
+        ));
+    }
+    Ok(())
+}
+
+fn is_chunked(r: &Reply) -> bool {
+    r.headers.get_all("transfer-encoding").any(|v| {
+        String::from_utf8_lossy(v)
+            .to_ascii_lowercase()
+            .contains("chunked")
+    })
+}
+
+fn wants_upgrade(req: &Request<'_>) -> bool {
+    req.headers.contains("upgrade")
+        && req.headers.get_all("connection").any(|v| {
+            String::from_utf8_lossy(v)
+                .to_ascii_lowercase()
+                .contains("upgrade")
+        })
+}
+
+/// A chunked answer relayed as it arrives; the instance's place is held until it ends.
+fn stream(reply: Reply, lease: Lease) -> Response {
+    let head = answer_head(&reply);
+    let mut resp = Response::new(head.status).with_stream(
+        Streamed {
+            reply,
+            _lease: lease,
+        },
+        None,
+    );
+    resp.headers = head.headers;
+    resp
+}
+
+struct Streamed {
+    reply: Reply,
+    _lease: Lease,
+}
+
+impl Read for Streamed {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.reply.read(buf)
     }
 }
 
 /// Size of all header names and values, FC's measure for its 8 KB limit.
 fn header_bytes(h: &fc_runtime::Headers) -> usize {
     h.iter().map(|(n, v)| n.len() + v.len()).sum()
-}
-
-fn fc_error(status: u16, code: &str, msg: &str, rid: &str) -> Response {
-    Response::json(status, error_json(code, msg, rid))
-}
-
-fn shorten(s: &str) -> String {
-    if s.len() <= 80 {
-        return s.to_string();
-    }
-    let cut = (77..=80)
-        .rev()
-        .find(|&i| s.is_char_boundary(i))
-        .unwrap_or(0);
-    format!("{}...", &s[..cut])
 }

@@ -13,6 +13,8 @@ pub(super) type Headers = Vec<(String, Vec<u8>)>;
 /// An answer, read whole.
 pub(super) struct Answer {
     pub status: u16,
+    /// Its `x-fc-status` field.
+    pub fc_status: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -20,6 +22,8 @@ pub(super) struct Answer {
 /// reserved-header check) and the invoke's request id (for the markers).
 pub struct Ctx<'a> {
     pub(super) inst: &'a Instance,
+    /// `--stream-path`: where the function streams an answer.
+    pub(super) stream_path: Option<String>,
     pub(super) function: Function,
     pub(super) timeout: Duration,
     seen: Vec<(String, Vec<u8>)>,
@@ -30,6 +34,7 @@ impl<'a> Ctx<'a> {
     pub fn new(inst: &'a Instance, o: &Opts) -> Ctx<'a> {
         Ctx {
             inst,
+            stream_path: o.stream_path.clone(),
             function: o.function.clone(),
             timeout: o.function.timeout.min(Duration::from_secs(60)),
             seen: Vec::new(),
@@ -57,6 +62,7 @@ impl<'a> Ctx<'a> {
                 control_path,
                 request_id: rid,
                 timeout: self.timeout,
+                fields: Vec::new(),
             })
             .map_err(|e| e.to_string())?;
         let body = r.read_to_vec(128 << 20).map_err(|e| e.to_string())?;
@@ -64,6 +70,7 @@ impl<'a> Ctx<'a> {
             .extend(r.headers.iter().map(|(n, v)| (n.to_string(), v.to_vec())));
         Ok(Answer {
             status: r.status,
+            fc_status: r.header("x-fc-status").map(str::to_owned),
             body,
         })
     }

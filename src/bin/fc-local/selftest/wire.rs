@@ -174,7 +174,7 @@ pub fn idle_in_background(inst: &Instance, o: &Opts) -> JoinHandle<Check> {
 }
 
 fn keep_alive(addr: SocketAddr, f: &Function, idle: Duration) -> Check {
-    let name = NAMES[11];
+    let name = NAMES[15];
     let fail = |why: String| Check::new(name, Verdict::Fail, why);
     let c = match Connection::open(addr, Duration::from_secs(5)) {
         Ok(c) => c,
