@@ -133,9 +133,10 @@ exec-bench: build
 	sh scripts/need.sh wrk:wrk go:golang-go nginx:nginx
 	python3 bench/exec.py
 
+# GW_BASE=path/to/an/older/fc-local adds it to the same run (the A/B).
 gateway-bench: build local
 	sh scripts/need.sh wrk:wrk
-	python3 bench/local.py gateway
+	GW_BASE=$(GW_BASE) python3 bench/local.py gateway
 
 # fc-local selftest against fc-runtime and every peer in bench/peers/: the compliance
 # table in bench/results/selftest-<date>.md and the README (SELFTEST_IDLE, default 20s).

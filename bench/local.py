@@ -141,39 +141,63 @@ def wrk1(port):
     return p50, p99, rps, errors
 
 
+def start_gateway(binary, fn_port, gw_port):
+    return subprocess.Popen([binary, "serve", "--port", str(fn_port), "--listen", f"127.0.0.1:{gw_port}",
+                             "--", bench.FC_BIN], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
 def run_gateway():
+    """Direct vs through this fc-local; with GW_BASE=path/to/older/fc-local, also through
+    that one (its own function instance), interleaved in the same run: the A/B."""
+    base_bin = os.environ.get("GW_BASE")
     fn_port, gw_port = bench.free_port(), bench.free_port()
-    p = subprocess.Popen([LOCAL_BIN, "serve", "--port", str(fn_port), "--listen", f"127.0.0.1:{gw_port}",
-                          "--", bench.FC_BIN], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
-    direct, gateway = [], []
+    paths = [("direct", fn_port), ("through fc-local serve", gw_port)]
+    procs = [start_gateway(LOCAL_BIN, fn_port, gw_port)]
+    if base_bin:
+        base_fn, base_gw = bench.free_port(), bench.free_port()
+        procs.append(start_gateway(base_bin, base_fn, base_gw))
+        paths.append(("through the base fc-local", base_gw))
+    rows = {label: [] for label, _ in paths}
     try:
-        wait_port(gw_port)
-        wrk1(fn_port)  # warm-up of both paths
-        wrk1(gw_port)
+        for _, port in paths:
+            wait_port(port)
+            wrk1(port)  # warm-up
         for i in range(GW_PASSES):
-            order = [(direct, fn_port), (gateway, gw_port)]
-            for acc, port in (order if i % 2 == 0 else order[::-1]):
-                acc.append(wrk1(port))
+            order = paths if i % 2 == 0 else paths[::-1]
+            for label, port in order:
+                rows[label].append(wrk1(port))
     finally:
-        os.killpg(p.pid, signal.SIGTERM)
-        p.wait(timeout=30)
-    med = lambda rows, k: statistics.median(r[k] for r in rows)  # noqa: E731
+        for p in procs:
+            os.killpg(p.pid, signal.SIGTERM)
+            p.wait(timeout=30)
+    med = lambda rs, k: statistics.median(r[k] for r in rs)  # noqa: E731
     date = datetime.date.today().isoformat()
+    base_note = (f"; the base gateway is `{os.environ.get('GW_BASE_LABEL') or os.path.basename(base_bin)}`, "
+                 "fronting its own fc-runtime") if base_bin else ""
     L = [f"# fc-local gateway: added latency, {date}", "",
          f"`wrk -t1 -c1 -d{GW_SECS}s --latency` (one request at a time, keep-alive) on `GET /bench?x=1`, "
-         f"straight to fc-runtime (release) and through `fc-local serve` (release) in front of it; "
+         f"straight to fc-runtime (release) and through `fc-local serve` (release) in front of it{base_note}; "
          f"{GW_PASSES} interleaved passes each, medians. Load average before: "
          f"{' '.join(open('/proc/loadavg').read().split()[:3])}.", "",
          "| path | p50 µs | p99 µs | req/s | errors (socket, non-2xx) |", "|---|---|---|---|---|"]
-    for label, rows in (("direct", direct), ("through fc-local serve", gateway)):
-        L.append(f"| {label} | {med(rows, 0):.1f} | {med(rows, 1):.1f} | {med(rows, 2):.0f} | "
-                 f"{sum(r[3] for r in rows)} |")
+    for label, _ in paths:
+        rs = rows[label]
+        L.append(f"| {label} | {med(rs, 0):.1f} | {med(rs, 1):.1f} | {med(rs, 2):.0f} | "
+                 f"{sum(r[3] for r in rs)} |")
+    direct, gateway = rows["direct"], rows["through fc-local serve"]
     added = med(gateway, 0) - med(direct, 0)
     L += ["", f"**Added latency per request (p50): {added:.1f} µs** "
-          f"({med(gateway, 0) / med(direct, 0):.2f}× the direct p50).", "",
-          "Per pass (p50 µs direct / gateway): "
-          + ", ".join(f"{d[0]:.0f}/{g[0]:.0f}" for d, g in zip(direct, gateway)), ""]
+          f"({med(gateway, 0) / med(direct, 0):.2f}× the direct p50)."]
+    if base_bin:
+        base = rows["through the base fc-local"]
+        base_added = med(base, 0) - med(direct, 0)
+        L += ["", f"A/B: added p50 {added:.1f} µs now vs {base_added:.1f} µs for the base gateway; "
+              f"gateway p50 ratio new/base {med(gateway, 0) / med(base, 0):.3f}, "
+              f"p99 ratio {med(gateway, 1) / med(base, 1):.3f}."]
+    L += ["", "Per pass (p50 µs " + " / ".join(label.split()[-1] if label != "direct" else "direct"
+                                             for label, _ in paths) + "): "
+          + ", ".join("/".join(f"{rows[label][i][0]:.0f}" for label, _ in paths) for i in range(GW_PASSES)), ""]
     md = "\n".join(L)
     out = os.path.join(bench.RESULTS, f"gateway-{date}.md")
     os.makedirs(bench.RESULTS, exist_ok=True)

@@ -27,6 +27,8 @@ enum Phase {
 
 struct Member {
     no: usize,
+    /// Seen exited (asked once per acquire: the question is a system call).
+    exited: bool,
     /// The port it was given (0 until a free one was picked).
     port: u16,
     phase: Phase,
@@ -38,7 +40,7 @@ impl Member {
     fn usable(&self) -> bool {
         match &self.phase {
             Phase::Starting => true,
-            Phase::Ready(i) => i.exit_status().is_none(),
+            Phase::Ready(_) => !self.exited,
             Phase::Failed(_) => false,
         }
     }
@@ -47,6 +49,9 @@ impl Member {
 struct State {
     members: Vec<Member>,
     stopping: bool,
+    /// Threads waiting on `changed` (a lease's drop wakes them only if there are any: the
+    /// wake-up is a system call on every call otherwise).
+    waiters: usize,
 }
 
 /// Why a call got no instance.
@@ -85,7 +90,9 @@ impl Drop for Lease {
             m.in_flight -= 1;
             m.idle_since = Instant::now();
         }
-        self.fleet.changed.notify_all();
+        if st.waiters > 0 {
+            self.fleet.changed.notify_all();
+        }
     }
 }
 
@@ -102,6 +109,7 @@ impl Fleet {
             state: Mutex::new(State {
                 members: Vec::new(),
                 stopping: false,
+                waiters: 0,
             }),
             changed: Condvar::new(),
             numbers: AtomicUsize::new(1),
@@ -141,6 +149,7 @@ impl Fleet {
                 let port = self.port_for(&st);
                 st.members.push(Member {
                     no,
+                    exited: false,
                     port,
                     phase: Phase::Starting,
                     in_flight: 1,
@@ -152,11 +161,13 @@ impl Fleet {
             let now = Instant::now();
             match wait_until {
                 Some(t) if t > now => {
+                    st.waiters += 1;
                     st = self
                         .changed
                         .wait_timeout(st, t - now)
                         .unwrap_or_else(|p| p.into_inner())
                         .0;
+                    st.waiters -= 1;
                 }
                 _ => {
                     return Err(NoInstance::Exhausted {
@@ -248,7 +259,9 @@ impl Fleet {
                     return Err(NoInstance::StartFailed(why));
                 }
                 Phase::Starting => {
+                    st.waiters += 1;
                     st = self.changed.wait(st).unwrap_or_else(|p| p.into_inner());
+                    st.waiters -= 1;
                 }
             }
         }
@@ -256,6 +269,11 @@ impl Fleet {
 
     /// Removes instances that failed to start or exited and have no call left on them.
     fn drop_dead(&self, st: &mut State) {
+        for m in st.members.iter_mut() {
+            if let Phase::Ready(i) = &m.phase {
+                m.exited = m.exited || i.exit_status().is_some();
+            }
+        }
         st.members.retain(|m| {
             let keep = m.usable() || m.in_flight > 0;
             if !keep {
@@ -309,11 +327,13 @@ impl Fleet {
             let mut st = self.lock();
             st.stopping = true;
             while st.members.iter().any(|m| m.in_flight > 0) && Instant::now() < end {
+                st.waiters += 1;
                 st = self
                     .changed
                     .wait_timeout(st, end.saturating_duration_since(Instant::now()))
                     .unwrap_or_else(|p| p.into_inner())
                     .0;
+                st.waiters -= 1;
             }
             std::mem::take(&mut st.members)
         };
