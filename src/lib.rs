@@ -103,13 +103,14 @@ mod logging;
 pub mod process;
 mod server;
 mod sys;
+pub mod testing;
 
 pub use config::{App, Config, Setting};
-pub use fc::{Context, Credentials, Handler, HandlerError, Secret};
+pub use fc::{Context, Credentials, Handler, HandlerError, Secret, SpanContext, Tracing};
 pub use http::{
     Headers, Limits, OnUpgrade, Request, RequestBody, Response, ResponseBody, Upgraded, Version,
 };
-pub use server::{splice, Server, ShutdownHandle};
+pub use server::{splice, Background, Server, ShutdownHandle};
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -170,7 +171,7 @@ pub fn run<H: Handler>(handler: H) -> ! {
     // One write for both lines: the summary, then FC's optional readiness marker.
     print!(
         "{}\nFunctionCompute fc-runtime runtime inited.\n",
-        server.summary(port)
+        server.summary(&name, port)
     );
     match server.serve(handler) {
         Ok(()) => std::process::exit(0),

@@ -228,10 +228,23 @@ impl Config {
     }
 
     /// The one start-up line: effective port, capacity and limits.
-    pub(crate) fn summary(&self, capacity: &Capacity, port: u16) -> String {
+    /// The start-up line. It names the program: `fc-runtime 0.1.0` for our own binary, a
+    /// user's binary by its name (deployed as `bootstrap`: by the function's,
+    /// `FC_FUNCTION_NAME`) with the runtime's version after it.
+    pub(crate) fn summary(&self, program: &str, capacity: &Capacity, port: u16) -> String {
         let l = &self.limits;
+        let fc_name = (program == "bootstrap")
+            .then(|| std::env::var("FC_FUNCTION_NAME").ok())
+            .flatten()
+            .filter(|n| !n.is_empty());
+        let name = fc_name.as_deref().unwrap_or(program);
+        let (open, close) = if name == "fc-runtime" {
+            (" ", "")
+        } else {
+            (" (fc-runtime ", ")")
+        };
         format!(
-            "fc-runtime {} listening on {}:{} memory={} workers<={} body-budget={} max-head={} max-target={} max-headers={} max-body={} head-timeout={:?} body-timeout={:?} idle-timeout={:?} grace={:?}",
+            "{name}{open}{}{close} listening on {}:{} memory={} workers<={} body-budget={} max-head={} max-target={} max-headers={} max-body={} head-timeout={:?} body-timeout={:?} idle-timeout={:?} grace={:?}",
             env!("CARGO_PKG_VERSION"),
             self.host,
             port,

@@ -106,7 +106,7 @@ pub(crate) fn run(config: Config, name: &str) -> i32 {
     };
     print!(
         "{} app=\"{shown}\" app-port={port} app-ready={took:.1?} ({how})\nFunctionCompute fc-runtime runtime inited.\n",
-        server.summary(listen)
+        server.summary(name, listen)
     );
     let grace = config.grace;
     let deadline_default = Duration::from_secs(24 * 3600);

@@ -8,6 +8,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::trace::Tracing;
 use crate::config::megabytes;
 use crate::http::Headers;
 
@@ -75,7 +76,7 @@ impl Credentials {
 
 /// The `x-fc-*` fields a [`Context`] reads, without the prefix, in the order of the match
 /// in [`Context::from_headers`].
-const FIELDS: [&str; 18] = [
+const FIELDS: [&str; 21] = [
     "request-id",
     "function-name",
     "function-handler",
@@ -94,6 +95,9 @@ const FIELDS: [&str; 18] = [
     "access-key-id",
     "access-key-secret",
     "security-token",
+    "tracing-opentracing-span-context",
+    "tracing-opentracing-span-baggages",
+    "tracing-jaeger-endpoint",
 ];
 
 /// What the platform says about one invocation. `Default` gives an empty context for unit
@@ -134,6 +138,8 @@ pub struct Context {
     pub retry_count: u32,
     /// The function role's credentials.
     pub credentials: Credentials,
+    /// FC's tracing headers (empty when tracing is off); [`Tracing::span`] parses them.
+    pub tracing: Tracing,
 }
 
 impl Context {
@@ -162,26 +168,46 @@ impl Context {
                 continue;
             };
             let num = || v.trim().parse::<u64>().ok();
-            match i {
-                0 => request_id = Some(v).filter(|v| !v.is_empty()),
-                1 => c.function_name = v.to_owned(),
-                2 => c.function_handler = v.to_owned(),
-                3 => c.memory_mb = megabytes(v).and_then(|m| u32::try_from(m).ok()),
-                4 => c.timeout = num().map(Duration::from_secs),
-                5 => c.initializer = v.to_owned(),
-                6 => c.initialization_timeout = num().map(Duration::from_secs),
-                7 => c.region = v.to_owned(),
-                8 => c.account_id = v.to_owned(),
-                9 => c.qualifier = v.to_owned(),
-                10 => c.version_id = v.to_owned(),
-                11 => c.service_name = v.to_owned(),
-                12 => c.log_project = v.to_owned(),
-                13 => c.log_store = v.to_owned(),
-                14 => c.retry_count = num().map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
-                15 => c.credentials.access_key_id = Secret::new(v),
-                16 => c.credentials.access_key_secret = Secret::new(v),
-                _ => c.credentials.security_token = Secret::new(v),
-            }
+            // Text fields share one copy (`text`); the others are parsed here.
+            let text: &mut String = match i {
+                0 => {
+                    request_id = Some(v).filter(|v| !v.is_empty());
+                    continue;
+                }
+                3 => {
+                    c.memory_mb = megabytes(v).and_then(|m| u32::try_from(m).ok());
+                    continue;
+                }
+                4 => {
+                    c.timeout = num().map(Duration::from_secs);
+                    continue;
+                }
+                6 => {
+                    c.initialization_timeout = num().map(Duration::from_secs);
+                    continue;
+                }
+                14 => {
+                    c.retry_count = num().map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX));
+                    continue;
+                }
+                1 => &mut c.function_name,
+                2 => &mut c.function_handler,
+                5 => &mut c.initializer,
+                7 => &mut c.region,
+                8 => &mut c.account_id,
+                9 => &mut c.qualifier,
+                10 => &mut c.version_id,
+                11 => &mut c.service_name,
+                12 => &mut c.log_project,
+                13 => &mut c.log_store,
+                15 => &mut c.credentials.access_key_id.0,
+                16 => &mut c.credentials.access_key_secret.0,
+                17 => &mut c.credentials.security_token.0,
+                18 => &mut c.tracing.span_context,
+                19 => &mut c.tracing.baggage,
+                _ => &mut c.tracing.jaeger_endpoint,
+            };
+            text.push_str(v);
         }
         c.request_id = request_id.map_or_else(local_request_id, str::to_owned);
         c.deadline = c.timeout.and_then(|t| now.checked_add(t));

@@ -9,8 +9,10 @@ mod context;
 mod dispatch;
 mod handler;
 mod invoke;
+mod trace;
 
 pub use context::{Context, Credentials, Secret};
 pub(crate) use dispatch::Route;
 pub use handler::{Handler, HandlerError};
 pub(crate) use invoke::{Dispatcher, Markers, Target};
+pub use trace::{SpanContext, Tracing};

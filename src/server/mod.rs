@@ -9,12 +9,14 @@
 //! [`ShutdownHandle`]) closes the listener at once, closes idle connections and lets requests
 //! in flight finish within the grace period, answered with `Connection: close`.
 
+mod background;
 mod markers;
 mod paced;
 mod pool;
 mod splice;
 mod worker;
 
+pub use background::Background;
 pub use splice::splice;
 
 use std::io::{self, Read};
@@ -149,8 +151,8 @@ impl Server {
     }
 
     /// The start-up line: port, capacity and limits.
-    pub(crate) fn summary(&self, port: u16) -> String {
-        self.config.summary(&self.capacity, port)
+    pub(crate) fn summary(&self, program: &str, port: u16) -> String {
+        self.config.summary(program, &self.capacity, port)
     }
 
     /// Serves `handler` the way Function Compute calls a function — event invocations,
