@@ -30,11 +30,13 @@ local: musl-target
 fmt-check:
 	cargo fmt --check
 
+# Both the default build and every feature (json, events) are linted and documented.
 lint:
 	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --all-features -- -D warnings
 
 doc:
-	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features events
 
 # The apps exec mode is tested with: the seed peers (Go from Debian, ts-node from npm,
 # Flask from PyPI, Node as installed) and the test apps' npm packages (ws).
@@ -51,13 +53,17 @@ sdk:
 		$(SDK_VENV)/bin/pip install -q 'aliyun-fc2==2.5.2' 'alibabacloud-fc20230330==4.8.3' \
 		'alibabacloud-tea-openapi==0.4.6' 'darabonba-core==1.0.9'
 
-# Unit, integration and doc tests; `cargo test` also builds every example.
+# Unit, integration and doc tests with the `events` feature (so the typed events and JSON handlers
+# are tested too); `cargo test` also builds every example.
 unit: peers sdk
-	cargo test
+	cargo test --features events
 
+# The binary is static and within budget; the default build depends on exactly httparse,
+# log and env_logger (serde and serde_json only with the json/events features).
 check-binary: build
 	sh scripts/need.sh readelf:binutils
 	sh scripts/check-binary.sh $(BIN) $(MAX_BIN_BYTES)
+	sh scripts/check-deps.sh
 
 # Custom-runtime zip for runtime custom.debian10/11/12. Default: the binary itself is
 # bootstrap (no shell on the cold-start path). WRAPPER=1: the editable script + the binary.

@@ -93,8 +93,11 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+mod base64;
 pub mod client;
 mod config;
+#[cfg(feature = "events")]
+pub mod events;
 mod exec;
 mod fc;
 mod http;
@@ -107,8 +110,11 @@ pub mod testing;
 
 pub use config::{App, Config, Setting};
 pub use fc::{Context, Credentials, Handler, HandlerError, Secret, SpanContext, Tracing};
+#[cfg(feature = "json")]
+pub use fc::{Json, JsonFn, JsonHandler};
 pub use http::{
-    Headers, Limits, OnUpgrade, Request, RequestBody, Response, ResponseBody, Upgraded, Version,
+    Headers, Limits, OnUpgrade, Request, RequestBody, Response, ResponseBody, StopSignal, Upgraded,
+    Version,
 };
 pub use server::{splice, Background, Server, ShutdownHandle};
 
@@ -180,4 +186,30 @@ pub fn run<H: Handler>(handler: H) -> ! {
             std::process::exit(1)
         }
     }
+}
+
+/// Runs a closure of typed events as the process's function (as [`run`] does for
+/// bytes): each event decoded into `T`, each result encoded from `R`.
+///
+/// ```no_run
+/// use fc_runtime::{Context, HandlerError};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Resize { key: String, width: u32 }
+///
+/// fn main() {
+///     fc_runtime::run_json(|r: Resize, _: &Context| -> Result<_, HandlerError> {
+///         Ok(serde_json::json!({ "resized": r.key, "width": r.width }))
+///     })
+/// }
+/// ```
+#[cfg(feature = "json")]
+pub fn run_json<F, T, R, E>(f: F) -> !
+where
+    F: Fn(T, &Context) -> Result<R, E> + Send + Sync + 'static,
+    T: serde::de::DeserializeOwned + 'static,
+    R: serde::Serialize + 'static,
+    E: Into<HandlerError> + 'static,
+{
+    run(Json::from_fn(f))
 }

@@ -10,9 +10,13 @@ mod dispatch;
 mod handler;
 mod invoke;
 mod trace;
+#[cfg(feature = "json")]
+mod typed;
 
 pub use context::{Context, Credentials, Secret};
 pub(crate) use dispatch::Route;
 pub use handler::{Handler, HandlerError};
 pub(crate) use invoke::{Dispatcher, Markers, Target};
 pub use trace::{SpanContext, Tracing};
+#[cfg(feature = "json")]
+pub use typed::{Json, JsonFn, JsonHandler};

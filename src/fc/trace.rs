@@ -67,39 +67,11 @@ impl Tracing {
 
     /// The baggage items, decoded (empty when absent or malformed).
     pub fn baggage_items(&self) -> Vec<(String, String)> {
-        base64_decode(self.baggage.trim())
+        crate::base64::decode(self.baggage.trim())
             .and_then(|b| String::from_utf8(b).ok())
             .and_then(|s| flat_object(&s))
             .unwrap_or_default()
     }
-}
-
-/// Standard or URL-safe base64, padded or not.
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let val = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let body = s.trim_end_matches('=').as_bytes();
-    if body.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(body.len() * 3 / 4);
-    for chunk in body.chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= val(c)? << (18 - 6 * i);
-        }
-        let bytes = n.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
-    }
-    Some(out)
 }
 
 /// A JSON object whose values are strings (numbers and booleans kept as their text).
@@ -277,8 +249,5 @@ mod tests {
         ] {
             assert!(items(bad).is_empty(), "{bad}");
         }
-        assert_eq!(base64_decode("aGk"), Some(b"hi".to_vec()));
-        assert_eq!(base64_decode("aGk="), Some(b"hi".to_vec()));
-        assert_eq!(base64_decode("a"), None);
     }
 }

@@ -29,7 +29,7 @@ mod upgrade;
 
 pub use limits::Limits;
 pub use message::{Headers, Request, RequestBody, Response, ResponseBody, Version};
-pub use upgrade::{OnUpgrade, Upgraded};
+pub use upgrade::{OnUpgrade, StopSignal, Upgraded};
 
 pub(crate) use body::{BodyReader, BodyState};
 pub(crate) use budget::BodyBudget;

@@ -1,11 +1,13 @@
 //! The connection after `101 Switching Protocols`: [`Upgraded`], a blocking `Read + Write`
 //! over the raw socket that yields first the bytes the client sent right behind its head;
-//! [`OnUpgrade`], the callback a [`Response::upgrade`](super::Response::upgrade) carries. The
+//! [`StopSignal`], which says the server is stopping; [`OnUpgrade`], the callback a [`Response::upgrade`](super::Response::upgrade) carries. The
 //! socket is behind [`Duplex`] (implemented for `TcpStream`), so nothing here opens or
 //! accepts sockets: the server hands one over.
 
 use std::fmt;
 use std::io::{self, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// What a [`Response::upgrade`](super::Response::upgrade) runs once the switch is made.
 pub struct OnUpgrade(pub(crate) Box<dyn FnOnce(Upgraded) + Send>);
@@ -16,6 +18,43 @@ pub struct OnUpgrade(pub(crate) Box<dyn FnOnce(Upgraded) + Send>);
 pub struct Upgraded {
     io: Box<dyn Duplex>,
     early: Vec<u8>,
+    stop: StopSignal,
+}
+
+/// Whether the server that handed over an [`Upgraded`] connection is stopping (SIGTERM,
+/// or its shutdown handle). The connection counts as a request in flight, which
+/// the server waits for within its grace period: a long-lived protocol should check this
+/// (e.g. between reads with a read timeout), say goodbye in its own terms — a WebSocket
+/// sends its close frame — and return.
+///
+/// ```
+/// use fc_runtime::{Response, Upgraded};
+/// use std::io::{ErrorKind, Read, Write};
+/// use std::time::Duration;
+///
+/// let _answer = Response::upgrade(|mut conn: Upgraded| {
+///     let stop = conn.stop_signal();
+///     conn.set_read_timeout(Some(Duration::from_millis(250))).ok();
+///     let mut buf = [0u8; 4096];
+///     while !stop.is_set() {
+///         match conn.read(&mut buf) {
+///             Ok(0) => return,
+///             Ok(n) => if conn.write_all(&buf[..n]).is_err() { return },
+///             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+///             Err(_) => return,
+///         }
+///     }
+///     let _ = conn.write_all(b"bye\n"); // the protocol's own goodbye
+/// });
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct StopSignal(Arc<AtomicBool>);
+
+impl StopSignal {
+    /// True once the server began to stop.
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
 }
 
 /// The socket under an [`Upgraded`] connection (implemented for `TcpStream`).
@@ -44,13 +83,33 @@ impl Duplex for std::net::TcpStream {
 impl Upgraded {
     /// `early`: bytes of the new protocol that arrived with the head and were buffered.
     pub(crate) fn new(io: Box<dyn Duplex>, early: Vec<u8>) -> Upgraded {
-        Upgraded { io, early }
+        Upgraded {
+            io,
+            early,
+            stop: StopSignal::default(),
+        }
+    }
+
+    /// Reports `flag` (the server's drain) through [`Upgraded::stop_signal`].
+    pub(crate) fn watching(mut self, flag: Arc<AtomicBool>) -> Upgraded {
+        self.stop = StopSignal(flag);
+        self
+    }
+
+    /// Whether the server is stopping, as a handle that outlives this value (keep it when
+    /// the connection goes to a protocol library). Never set for a client's connection.
+    pub fn stop_signal(&self) -> StopSignal {
+        self.stop.clone()
     }
 
     /// A second handle on the same connection, to read on one thread and write on another.
     /// Bytes buffered before the switch stay with this handle.
     pub fn try_clone(&self) -> io::Result<Upgraded> {
-        Ok(Upgraded::new(self.io.try_clone()?, Vec::new()))
+        Ok(Upgraded {
+            io: self.io.try_clone()?,
+            early: Vec::new(),
+            stop: self.stop.clone(),
+        })
     }
 
     /// Half- or fully closes the connection (both handles).

@@ -125,7 +125,7 @@ pub struct Pool {
     changed: Condvar,
     cap: AtomicUsize,
     linger: Duration,
-    draining: AtomicBool,
+    draining: Arc<AtomicBool>,
 }
 
 /// What the acceptor should do with a new connection.
@@ -153,7 +153,7 @@ impl Pool {
             changed: Condvar::new(),
             cap: AtomicUsize::new(cap.max(1)),
             linger,
-            draining: AtomicBool::new(false),
+            draining: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -169,6 +169,11 @@ impl Pool {
     /// True once [`Pool::drain`] started.
     pub fn draining(&self) -> bool {
         self.draining.load(Ordering::SeqCst)
+    }
+
+    /// The drain flag itself, for an upgraded connection to watch.
+    pub fn drain_flag(&self) -> Arc<AtomicBool> {
+        self.draining.clone()
     }
 
     /// Places a new connection: a free worker, a new worker, an evicted one's worker, or

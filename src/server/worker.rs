@@ -153,7 +153,7 @@ fn serve_connection(shared: &Shared, slot: &Slot, stream: TcpStream) {
         CloseReason::Broken
     });
     if let (CloseReason::Upgraded, Some(cb)) = (why, hooks.upgrade.take()) {
-        upgraded(&stream, reader.buffered().to_vec(), cb);
+        upgraded(&stream, reader.buffered().to_vec(), cb, pool);
         return;
     }
     let unread = !reader.buffered().is_empty();
@@ -165,15 +165,16 @@ fn serve_connection(shared: &Shared, slot: &Slot, stream: TcpStream) {
 }
 
 /// Runs an upgrade callback on this worker with the raw connection (the slot stays
-/// `Active`: never evicted, waited for by a drain), then closes it. The socket's timeouts
+/// `Active`: never evicted, waited for by a drain, which the connection's
+/// `StopSignal` reports), then closes it. The socket's timeouts
 /// are cleared first: the upgraded protocol sets its own.
-fn upgraded(stream: &TcpStream, early: Vec<u8>, cb: OnUpgrade) {
+fn upgraded(stream: &TcpStream, early: Vec<u8>, cb: OnUpgrade, pool: &Pool) {
     let _ = stream.set_read_timeout(None);
     let _ = stream.set_write_timeout(None);
     let Ok(io) = stream.try_clone() else {
         return;
     };
-    let conn = Upgraded::new(Box::new(io), early);
+    let conn = Upgraded::new(Box::new(io), early).watching(pool.drain_flag());
     if catch_unwind(AssertUnwindSafe(|| (cb.0)(conn))).is_err() {
         log::error!("upgrade handler panicked: connection closed");
     }

@@ -16,7 +16,7 @@ const LOCAL: &str = env!("CARGO_BIN_EXE_fc-local");
 const APPS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/apps");
 const PEERS_JSON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/build/peers.json");
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -18,6 +18,7 @@ mod http;
 mod local;
 mod platform;
 mod pool;
+mod rust_api;
 mod supervisor;
 
 use std::net::SocketAddr;
