@@ -56,6 +56,7 @@ sdk:
 # Unit, integration and doc tests with the `events` feature (so the typed events and JSON handlers
 # are tested too); `cargo test` also builds every example.
 unit: peers sdk
+	sh scripts/need.sh unzip:unzip
 	cargo test --features events
 
 # The binary is static and within budget; the default build depends on exactly httparse,

@@ -16,6 +16,7 @@ mod exec;
 mod fc;
 mod http;
 mod local;
+mod package;
 mod platform;
 mod pool;
 mod rust_api;

@@ -15,6 +15,9 @@ pub enum Command {
     Invoke(Opts),
     Serve(Opts),
     Selftest(Opts),
+    /// `new` and `package` parse their own arguments (`scaffold.rs`, `package.rs`).
+    New(Vec<String>),
+    Package(Vec<String>),
 }
 
 /// How the function is reached.
@@ -176,6 +179,8 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         "-h" | "--help" | "help" => return Ok(Command::Help),
         "-V" | "--version" => return Ok(Command::Version),
         "invoke" | "serve" | "selftest" => {}
+        "new" => return Ok(Command::New(args[1..].to_vec())),
+        "package" => return Ok(Command::Package(args[1..].to_vec())),
         other => return Err(format!("unknown subcommand '{other}'")),
     }
     let mut o = Opts {

@@ -17,13 +17,16 @@ mod gateway;
 mod instance;
 mod invoke;
 mod logs;
+mod package;
 mod platform;
 mod procfs;
 mod runner;
+mod scaffold;
 mod selftest;
 mod sha256;
 mod templates;
 mod util;
+mod zip;
 
 fn main() {
     // As a container's entrypoint (PID 1), orphans of the function's tree are ours to reap.
@@ -43,6 +46,28 @@ fn main() {
         Ok(cli::Command::Invoke(o)) => invoke::run(o),
         Ok(cli::Command::Serve(o)) => gateway::run(o),
         Ok(cli::Command::Selftest(o)) => selftest::run(o),
+        Ok(cli::Command::New(args)) => match scaffold::parse(&args) {
+            Ok(Some(o)) => scaffold::run(o),
+            Ok(None) => {
+                print!("{}", scaffold::HELP);
+                0
+            }
+            Err(msg) => {
+                eprintln!("fc-local new: {msg}");
+                2
+            }
+        },
+        Ok(cli::Command::Package(args)) => match package::parse(&args) {
+            Ok(Some(o)) => package::run(o),
+            Ok(None) => {
+                print!("{}", package::HELP);
+                0
+            }
+            Err(msg) => {
+                eprintln!("fc-local package: {msg}");
+                2
+            }
+        },
         Err(msg) => {
             eprintln!("fc-local: {msg} (see fc-local --help)");
             2
