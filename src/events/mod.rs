@@ -36,7 +36,10 @@ pub use http_trigger::{
     HttpRequestContext, HttpRequestInfo, HttpTriggerEvent, HttpTriggerResponse,
 };
 pub use mns::{MnsQueueData, MnsQueueEvent, MnsTopicEvent};
-pub use oss::{OssBucket, OssEvent, OssInfo, OssObject, OssObjectMeta, OssRecord};
+pub use oss::{
+    OssBucket, OssEvent, OssInfo, OssObject, OssObjectMeta, OssRecord, OssRequestParameters,
+    OssResponseElements, OssUserIdentity,
+};
 pub use sls::{SlsEvent, SlsSource};
 pub use timer::TimerEvent;
 
