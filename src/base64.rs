@@ -1,11 +1,16 @@
-//! Base64 (RFC 4648), for FC's tracing baggage and the HTTP-trigger event's bodies:
-//! decoding accepts the standard and URL-safe alphabets, padded or not; encoding writes
-//! the standard alphabet, padded.
+//! Base64 (RFC 4648), as FC uses it (tracing baggage, `X-Fc-Log-Result`, the HTTP-trigger
+//! event's bodies): [`decode`] accepts the standard and URL-safe alphabets, padded or not;
+//! [`encode`] writes the standard alphabet, padded.
+//!
+//! ```
+//! assert_eq!(fc_runtime::base64::encode(b"FC"), "RkM=");
+//! assert_eq!(fc_runtime::base64::decode("RkM").as_deref(), Some(&b"FC"[..]));
+//! ```
 //!
 //! No streaming and no line breaks.
 
 /// Decodes standard or URL-safe base64, with or without padding; `None` when malformed.
-pub(crate) fn decode(s: &str) -> Option<Vec<u8>> {
+pub fn decode(s: &str) -> Option<Vec<u8>> {
     let val = |c: u8| -> Option<u32> {
         Some(match c {
             b'A'..=b'Z' => c - b'A',
@@ -32,8 +37,7 @@ pub(crate) fn decode(s: &str) -> Option<Vec<u8>> {
 }
 
 /// Standard base64 with padding.
-#[cfg_attr(not(feature = "events"), allow(dead_code))]
-pub(crate) fn encode(data: &[u8]) -> String {
+pub fn encode(data: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for c in data.chunks(3) {

@@ -93,7 +93,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-mod base64;
+pub mod base64;
 pub mod client;
 mod config;
 #[cfg(feature = "events")]

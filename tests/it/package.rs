@@ -82,5 +82,24 @@ fn a_new_crate_packages_to_a_zip_that_fc_local_invokes() {
     );
     // The start-up line names the function, not the library.
     assert!(err.contains("hello-fn (fc-runtime "), "{err}");
+    // An event that is not an OSS event: a function error naming the field.
+    let o = Command::new(LOCAL)
+        .args([
+            "invoke",
+            "--port",
+            "0",
+            "--event",
+            r#"{"events":[{"oss":{"object":{"size":"big"}}}]}"#,
+            "--code",
+        ])
+        .arg(&code)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("events[0].oss.object.size: invalid type: string"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&root);
 }

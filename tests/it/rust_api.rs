@@ -1,8 +1,8 @@
 //! The Rust author's side, through the real server and real clients: the WebSocket example
 //! (tungstenite) against Node's `ws` client, including its goodbye on SIGTERM; the SSE
-//! example's time to first event; and, with the `json`/`events` features, `run_json` with a
-//! good event, a malformed one and a handler error, and a typed OSS function invoked by
-//! `fc-local` with FC's documented OSS event.
+//! example's time to first event; and, with the `json` feature, `run_json` with a good
+//! event, a malformed one and a handler error. (The typed OSS function is the template's:
+//! `package.rs` builds and invokes it.)
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -193,39 +193,4 @@ fn run_json_decodes_answers_and_names_the_bad_field() {
         .read_response(false)
         .unwrap();
     assert_eq!(r.status, 400, "{}", r.text());
-}
-
-#[cfg(feature = "events")]
-#[test]
-fn a_typed_oss_function_reads_fcs_documented_event() {
-    let f = Running::start("oss");
-    let o = Command::new(crate::local::LOCAL)
-        .args([
-            "invoke",
-            "--port",
-            &f.port.to_string(),
-            "--event-template",
-            "oss",
-        ])
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{out}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(
-        out,
-        r#"[{"bucket":"testbucket","key":"image/a.jpg","size":29203}]"#
-    );
-    let (status, fc, body) = invoke(
-        f.addr(),
-        r#"{"events":[{"oss":{"object":{"size":"big"}}}]}"#,
-    );
-    assert_eq!((status, fc.as_deref()), (404, Some("404")));
-    assert!(
-        body.contains("events[0].oss.object.size: invalid type"),
-        "{body}"
-    );
 }

@@ -24,7 +24,8 @@ use crate::instance::FcCall;
 use crate::logs::last_bytes;
 use crate::platform::{tail_requested, Dialect, FcError};
 use crate::runner::{Job, Runner};
-use crate::util::{base64, percent_decode, request_id};
+use crate::util::{percent_decode, request_id};
+use fc_runtime::base64::encode as base64;
 
 pub mod sign;
 

@@ -1,6 +1,6 @@
-//! Small pieces every subcommand uses: request ids, one-line stderr writes, base64, and
-//! durations for people. (JSON strings and duration parsing are the library's:
-//! `fc_runtime::json`, `fc_runtime::units`.)
+//! Small pieces every subcommand uses: request ids, one-line stderr writes, percent-decoding
+//! and durations for people. (JSON strings, base64 and duration parsing are the library's:
+//! `fc_runtime::json`, `fc_runtime::base64`, `fc_runtime::units`.)
 //!
 //! No I/O except one read of `/dev/urandom` for the request-id seed.
 
@@ -82,25 +82,6 @@ pub fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Standard base64 with padding (RFC 4648 §4).
-pub fn base64(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for c in data.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// A duration for people: `850 µs`, `4.2 ms`, `1.35 s`.
 pub fn human(d: Duration) -> String {
     let us = d.as_micros();
@@ -116,23 +97,6 @@ pub fn human(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_vectors() {
-        // RFC 4648 §10.
-        let cases = [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ];
-        for (input, want) in cases {
-            assert_eq!(base64(input.as_bytes()), want, "{input:?}");
-        }
-    }
 
     #[test]
     fn request_ids_are_uuid_v4_and_differ() {

@@ -18,7 +18,8 @@ use fc_runtime::Headers;
 use crate::cli::Keys;
 use crate::platform::FcError;
 use crate::sha256::{hex, hmac_sha256, same, sha256};
-use crate::util::{base64, percent_decode};
+use crate::util::percent_decode;
+use fc_runtime::base64::encode as base64;
 
 /// How far a request's time may be from ours.
 const SKEW_SECS: i64 = 15 * 60;

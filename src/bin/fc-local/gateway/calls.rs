@@ -19,7 +19,8 @@ use crate::platform::{
     reserved_request_header, reserved_response_header, tail_requested, Dialect, FcError,
 };
 use crate::runner::Job;
-use crate::util::{base64, human, say};
+use crate::util::{human, say};
+use fc_runtime::base64::encode as base64;
 
 /// FC's gateway limits.
 pub const MAX_HEADERS: usize = 8 * 1024;
