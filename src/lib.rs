@@ -159,6 +159,10 @@ pub fn run<H: Handler>(handler: H) -> ! {
     if !config.app.command.is_empty() {
         std::process::exit(exec::run(config, &name));
     }
+    // The stop hook goes in before the socket listens (two system calls): a SIGTERM that
+    // comes right after the platform's health check connected is then a graceful stop, not
+    // a kill by the default action.
+    let hook = process::catch_stop_signals();
     let server = match Server::bind(&config) {
         Ok(s) => s,
         Err(e) => {
@@ -170,7 +174,7 @@ pub fn run<H: Handler>(handler: H) -> ! {
         }
     };
     logging::init();
-    if let Err(e) = server.handle_signals() {
+    if let Err(e) = hook.and_then(|()| server.handle_signals()) {
         log::warn!("cannot install the SIGTERM hook: {e}");
     }
     let port = server.local_addr().map_or(config.port, |a| a.port());
