@@ -174,8 +174,9 @@ pub fn run<H: Handler>(handler: H) -> ! {
         }
     };
     logging::init();
-    if let Err(e) = hook.and_then(|()| server.handle_signals()) {
-        log::warn!("cannot install the SIGTERM hook: {e}");
+    match hook {
+        Ok(()) => server.point_stop_hook(),
+        Err(e) => log::warn!("cannot install the SIGTERM hook: {e}"),
     }
     let port = server.local_addr().map_or(config.port, |a| a.port());
     // One write for both lines: the summary, then FC's optional readiness marker.

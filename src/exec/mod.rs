@@ -96,7 +96,7 @@ pub(crate) fn run(config: Config, name: &str) -> i32 {
         }
     };
     // The hook is in place already (above): this only points it at the listener.
-    let _ = server.handle_signals();
+    server.point_stop_hook();
     watch.serving(server.shutdown_handle());
     let listen = server.local_addr().map_or(config.port, |a| a.port());
     let how = if app.ready_path.is_some() {

@@ -146,8 +146,14 @@ impl Server {
     /// Makes SIGTERM and SIGINT stop this server gracefully (process-wide; for binaries).
     pub fn handle_signals(&self) -> io::Result<()> {
         sys::install_stop_hook()?;
-        sys::watch_listener(self.listener.as_raw_fd());
+        self.point_stop_hook();
         Ok(())
+    }
+
+    /// Points a stop hook installed earlier (`process::catch_stop_signals`, before the
+    /// socket listened) at this listener, so a stop wakes `accept`.
+    pub(crate) fn point_stop_hook(&self) {
+        sys::watch_listener(self.listener.as_raw_fd());
     }
 
     /// The start-up line: port, capacity and limits.
