@@ -29,11 +29,10 @@ const MAX_CONNS: usize = 512;
 /// Async workers at most.
 const MAX_ASYNC_WORKERS: usize = 16;
 
+/// The API and the trigger share the API's fleet and async runner.
 struct Gateway {
     opts: Opts,
     prefix: Option<String>,
-    fleet: Arc<Fleet>,
-    runner: Arc<Runner>,
     api: Api,
 }
 
@@ -104,8 +103,6 @@ pub fn run(o: Opts) -> i32 {
         },
         opts: o.clone(),
         prefix,
-        fleet: fleet.clone(),
-        runner: runner.clone(),
     });
     let gw2 = gw.clone();
     if let Err(e) = server.serve_http(move |req| gw2.handle(req)) {

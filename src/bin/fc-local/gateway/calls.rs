@@ -113,8 +113,9 @@ impl Gateway {
         {
             return self.submit(req, target, headers, body, rid);
         }
-        let tail = tail_requested(&req.headers, self.fleet.scale().concurrency)?;
+        let tail = tail_requested(&req.headers, self.api.fleet.scale().concurrency)?;
         let lease = self
+            .api
             .fleet
             .acquire(None)
             .map_err(|e| Failure::NoInstance(e).error())?;
@@ -177,7 +178,7 @@ impl Gateway {
                 ),
             ));
         }
-        self.runner.submit(Job {
+        self.api.runner.submit(Job {
             request_id: rid.to_string(),
             task_id: None,
             method: req.method.clone(),
