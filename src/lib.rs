@@ -121,6 +121,8 @@ pub use server::{splice, Background, Server, ShutdownHandle};
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub use http::fuzzing;
+#[doc(hidden)]
+pub use sys::entry::start as __start;
 
 /// Sizes and durations in the syntax every flag and `FCRT_*` variable takes (`32MiB`,
 /// `500ms`, `1.5s`, `15m`), for tools and functions that read settings of their own.
@@ -137,7 +139,8 @@ pub mod units {
 /// `handler` (exec mode): it exits 1 if the app does not become ready or exits on its own.
 pub fn run<H: Handler>(handler: H) -> ! {
     use config::CliError;
-    let name = std::env::args()
+    let name = sys::entry::args()
+        .into_iter()
         .next()
         .and_then(|p| p.rsplit('/').next().map(str::to_owned))
         .unwrap_or_else(|| "fc-runtime".into());
@@ -178,12 +181,15 @@ pub fn run<H: Handler>(handler: H) -> ! {
         Ok(()) => server.point_stop_hook(),
         Err(e) => log::warn!("cannot install the SIGTERM hook: {e}"),
     }
-    let port = server.local_addr().map_or(config.port, |a| a.port());
-    // One write for both lines: the summary, then FC's optional readiness marker.
-    print!(
-        "{}\nFunctionCompute fc-runtime runtime inited.\n",
-        server.summary(&name, port)
-    );
+    let port = match config.port {
+        0 => server.local_addr().map_or(0, |a| a.port()),
+        port => port,
+    };
+    // One write for both lines: the summary, then FC's optional readiness marker (straight
+    // to descriptor 1, as marker lines go: no `Stdout` buffer or lock set up for it).
+    let mut lines = server.summary(&name, port);
+    lines.push_str("\nFunctionCompute fc-runtime runtime inited.\n");
+    let _ = sys::write_stdout(lines.as_bytes());
     match server.serve(handler) {
         Ok(()) => std::process::exit(0),
         Err(e) => {

@@ -166,14 +166,14 @@ impl Server {
     /// and FC's error shapes — until stopped, then drains. Returns once every request in
     /// flight was answered or the grace period ran out.
     pub fn serve<H: Handler>(self, handler: H) -> io::Result<()> {
-        let markers = Arc::new(StdoutMarkers::new());
+        let markers = Arc::new(StdoutMarkers);
         let strip = self.config.strip_base_path;
         self.run(Dispatcher::new(handler, markers, strip))
     }
 
     /// Serves `target` under FC's contract (exec mode's app, behind its proxy).
     pub(crate) fn serve_target<T: Target>(self, target: T) -> io::Result<()> {
-        let markers: Arc<dyn Markers> = Arc::new(StdoutMarkers::new());
+        let markers: Arc<dyn Markers> = Arc::new(StdoutMarkers);
         let strip = self.config.strip_base_path;
         self.run(Dispatcher::with_target(target, markers, strip))
     }

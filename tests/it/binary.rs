@@ -349,3 +349,45 @@ fn limits_derive_from_the_platform_memory_and_are_printed() {
     bin.term();
     assert_eq!(bin.wait().0, Some(0));
 }
+
+/// The binary starts without std's runtime set-up (`fc_runtime::entry!`), so it keeps the
+/// guarantees that set-up gave: started with stdin, stdout and stderr closed, it reopens
+/// them on /dev/null (the listening socket never becomes "stdout", where marker lines go),
+/// and a client that leaves mid-answer does not kill it (SIGPIPE ignored).
+#[test]
+fn closed_standard_descriptors_are_reopened_and_a_vanished_client_is_survived() {
+    let port = crate::exec::free_port();
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            &format!("exec 0<&- 1>&- 2>&- {BIN} --host 127.0.0.1 --port {port}"),
+        ])
+        .spawn()
+        .unwrap();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    wait_for("the binary to listen", || {
+        std::net::TcpStream::connect(addr).is_ok()
+    });
+    for fd in 0..3 {
+        let target = std::fs::read_link(format!("/proc/{}/fd/{fd}", child.id())).unwrap();
+        assert_eq!(target, std::path::Path::new("/dev/null"), "fd {fd}");
+    }
+    // A big answer to a client that closes at once: the write fails with EPIPE/ECONNRESET.
+    for _ in 0..20 {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        let body = "x".repeat(4 << 20);
+        let head = format!(
+            "POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        use std::io::Write;
+        let _ = s.write_all(head.as_bytes());
+        let _ = s.write_all(body.as_bytes());
+        drop(s);
+    }
+    let r = crate::client::request(addr, &crate::client::invoke_raw("still"));
+    assert_eq!(r.text(), "Hello, still");
+    assert!(child.try_wait().unwrap().is_none(), "the binary died");
+    assert!(crate::local::sigterm(child.id()));
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

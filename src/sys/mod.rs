@@ -5,12 +5,15 @@
 //! What is here: the SIGTERM/SIGINT hook (a flag plus `shutdown(2)` of the listening
 //! socket, which wakes a thread blocked in `accept`), signals to processes and process
 //! groups, waiting for children without and with reaping (`waitid` with `WNOWAIT`,
-//! `waitpid`), and the parent-death signal a child sets between `fork` and `exec`.
+//! `waitpid`), and the parent-death signal a child sets between `fork` and `exec`; in
+//! [`entry`], the process entry point that skips std's runtime set-up.
 //! The project takes no `libc` crate: the few functions are declared here, with the
 //! x86_64/aarch64 Linux constants they need. Nothing here decides policy; the server and
 //! the `process` module do.
 
 #![allow(unsafe_code)]
+
+pub(crate) mod entry;
 
 use std::io;
 use std::os::fd::RawFd;
@@ -28,6 +31,7 @@ extern "C" {
     fn getppid() -> i32;
     fn prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64) -> i32;
     fn recv(fd: i32, buf: *mut u8, len: usize, flags: i32) -> isize;
+    fn write(fd: i32, buf: *const u8, len: usize) -> isize;
 }
 
 /// SIGINT.
@@ -113,6 +117,26 @@ pub fn forget_listener() {
 /// True once SIGTERM or SIGINT arrived (after [`install_stop_hook`]).
 pub fn stop_requested() -> bool {
     STOPPED.load(Ordering::SeqCst)
+}
+
+/// Writes all of `buf` to standard output with `write(2)`: no lock, no buffer, no
+/// duplicated descriptor (one line per call is one `write`, atomic on pipes and files).
+pub fn write_stdout(mut buf: &[u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        // SAFETY: `buf` is valid for reads of `buf.len()` bytes for the whole call.
+        let n = unsafe { write(1, buf.as_ptr(), buf.len()) };
+        match n {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n if n > 0 => buf = &buf[n as usize..],
+            _ => {
+                let e = io::Error::last_os_error();
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Stops a listening socket from accepting and wakes a thread blocked in `accept` on it
