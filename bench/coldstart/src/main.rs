@@ -11,7 +11,9 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const REQ: &[u8] = b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nworld";
+/// An event invocation with FC's request id (every FC call carries one; servers print it in
+/// their marker lines).
+const REQ: &[u8] = b"POST /invoke HTTP/1.1\r\nHost: x\r\nx-fc-request-id: 1-6a7b8c9d-0e1f2a3b4c5d6e7f8a9b0c1d\r\nContent-Length: 5\r\n\r\nworld";
 const INIT: &[u8] = b"POST /initialize HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
 
 struct Subject {

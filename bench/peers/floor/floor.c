@@ -1,6 +1,10 @@
 /* The floor: the smallest honest HTTP/1.1 server for `POST /invoke` -> `Hello, <body>`.
  * Static musl C: accept, read a head and a Content-Length body, answer, keep the connection
  * for the next request; one thread per connection so keep-alive load can be compared.
+ * Built with -DNO_THREAD it serves each connection on the main thread instead: the
+ * thread-less floor of the cold-start race (no thread is ever created).
+ * With PEER_MARKERS=1 in the environment it writes FC's two marker lines per call to
+ * stdout, one write(2) each, as an FC server must (the fair race of `make bench`).
  * No validation beyond what answering needs: this is the cost floor, not a server to ship. */
 #define _GNU_SOURCE
 #include <netinet/in.h>
@@ -22,6 +26,32 @@ static int port_from_env(void) {
     return 9000;
 }
 
+static int markers;
+
+/* The value of header `name` (with its colon) in the head [buf, end), or "" (length 0). */
+static const char *header(const char *buf, const char *end, const char *name, size_t *len) {
+    size_t n = strlen(name);
+    for (const char *p = buf; p < end; p++) {
+        if ((p == buf || p[-1] == '\n') && (size_t)(end - p) > n && strncasecmp(p, name, n) == 0) {
+            const char *v = p + n;
+            while (v < end && *v == ' ') v++;
+            const char *e = v;
+            while (e < end && *e != '\r') e++;
+            *len = (size_t)(e - v);
+            return v;
+        }
+    }
+    *len = 0;
+    return "";
+}
+
+static void marker(const char *word, const char *id, size_t id_len) {
+    char line[256];
+    if (id_len > 128) id_len = 128;
+    int n = snprintf(line, sizeof line, "FC Invoke %s RequestId: %.*s\n", word, (int)id_len, id);
+    if (write(1, line, (size_t)n) < 0) markers = 0;
+}
+
 static void *serve(void *arg) {
     int fd = (int)(long)arg;
     size_t cap = 65536, len = 0;
@@ -34,11 +64,15 @@ static void *serve(void *arg) {
             if (n <= 0) goto done;
             len += (size_t)n;
         }
-        size_t head = (size_t)(end - buf) + 4, body = 0;
-        for (char *p = buf; p < end; p++) {
-            if ((p == buf || p[-1] == '\n') && strncasecmp(p, "content-length:", 15) == 0) {
-                body = strtoul(p + 15, NULL, 10);
-            }
+        size_t head = (size_t)(end - buf) + 4, body = 0, n, id_len = 0;
+        const char *cl = header(buf, end, "content-length:", &n);
+        if (n) body = strtoul(cl, NULL, 10);
+        char id[128];
+        if (markers) {
+            const char *v = header(buf, end, "x-fc-request-id:", &id_len);
+            if (id_len > sizeof id) id_len = sizeof id;
+            memcpy(id, v, id_len);
+            marker("Start", id, id_len);
         }
         if (head + body > cap) {
             cap = head + body;
@@ -49,6 +83,7 @@ static void *serve(void *arg) {
             if (n <= 0) goto done;
             len += (size_t)n;
         }
+        if (markers) marker("End", id, id_len);
         char hdr[128];
         int h = snprintf(hdr, sizeof hdr, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\nHello, ", body + 7);
         if (write(fd, hdr, (size_t)h) < 0) goto done;
@@ -67,6 +102,8 @@ done:
 }
 
 int main(void) {
+    const char *m = getenv("PEER_MARKERS");
+    markers = m && *m == '1';
     int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port_from_env())};
@@ -78,6 +115,9 @@ int main(void) {
         int c = accept(s, NULL, NULL);
         if (c < 0) continue;
         setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+#ifdef NO_THREAD
+        serve((void *)(long)c);
+#else
         pthread_t t;
         pthread_attr_t at;
         pthread_attr_init(&at);
@@ -85,5 +125,6 @@ int main(void) {
         pthread_attr_setstacksize(&at, 64 * 1024);
         if (pthread_create(&t, &at, serve, (void *)(long)c)) close(c);
         pthread_attr_destroy(&at);
+#endif
     }
 }
