@@ -44,6 +44,17 @@ impl<'a, 'b, T: Transport> BodyReader<'a, 'b, T> {
 
     /// Reads and discards up to `max` more body bytes. `Ok(true)` when the body is done.
     pub fn drain(&mut self, max: u64) -> io::Result<bool> {
+        if self.st.is_done() {
+            return Ok(true);
+        }
+        self.discard(max)
+    }
+
+    /// The loop of [`BodyReader::drain`], apart: its 8 KiB buffer is then on the stack only
+    /// when a body is left unread, not in the frame of every connection loop (a fresh
+    /// worker's first request would touch, and fault in, two more stack pages).
+    #[inline(never)]
+    fn discard(&mut self, max: u64) -> io::Result<bool> {
         let mut scratch = [0u8; 8192];
         let mut left = max;
         while !self.st.is_done() {

@@ -182,7 +182,9 @@ fn upgraded(stream: &TcpStream, early: Vec<u8>, cb: OnUpgrade, pool: &Pool) {
 }
 
 /// Half-closes and discards input briefly, so the peer reads our last answer instead of a
-/// reset. The connection counts as expendable meanwhile.
+/// reset. The connection counts as expendable meanwhile. Not inlined: its buffer stays out
+/// of the worker's frame until a connection closes this way.
+#[inline(never)]
 fn linger(stream: &TcpStream, slot: &Slot, pool: &Pool) {
     slot.enter(Phase::Head, pool);
     let _ = stream.shutdown(Shutdown::Write);
