@@ -28,7 +28,9 @@ MUSL_FLAGS    := -C relocation-model=static -C target-feature=+crt-static -C lin
 ORDER         := -C link-arg=-Wl,--symbol-ordering-file=$(CURDIR)/scripts/hot-symbols.txt -C link-arg=-Wl,--no-warn-symbol-ordering
 MUSL_BUILD    := CARGO_PROFILE_RELEASE_STRIP=false CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS="$(MUSL_FLAGS) $(ORDER) -C link-arg=-Wl,--strip-all" cargo build --release --target $(TARGET)
 
+# Cargo does not watch the ordering file: a newer list makes the binary relink.
 build: musl-target
+	@if [ -e $(BIN) ] && [ scripts/hot-symbols.txt -nt $(BIN) ]; then touch src/bin/fc-runtime/main.rs; fi
 	$(MUSL_BUILD) --bin fc-runtime
 
 # Regenerates scripts/hot-symbols.txt (valgrind's callgrind on an unstripped build with the

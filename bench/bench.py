@@ -210,7 +210,8 @@ def tree_rss(pid, field):
 
 def start_server(s, core, log_path):
     port = free_port()
-    env = dict(os.environ, FC_CUSTOM_LISTEN_PORT=str(port))
+    # What FC sets at start, as in the cold-start runs (fc-runtime otherwise probes memory).
+    env = dict(os.environ, FC_CUSTOM_LISTEN_PORT=str(port), FC_FUNCTION_MEMORY_SIZE="512")
     out = open(log_path, "wb")
     p = subprocess.Popen(["taskset", "-c", str(core)] + s.cmd, cwd=s.cwd, env=env, stdout=out,
                          stderr=subprocess.STDOUT, start_new_session=True)
@@ -442,7 +443,7 @@ def report(cold, rows, skipped, sz, machine):
                  f"{rps / med['fc-runtime'][0]:.2f} | {r1[1] * 1000:.0f} | {r1[2] * 1000:.0f} | {r1[0]:,.0f} |")
     L += ["", "## Large events and memory", "",
           "RSS from `/proc/PID/status`: idle = after one answered call and 0.2 s of rest; peak = "
-          "`VmHWM` after every wrk pass.", "",
+          "`VmHWM` after every wrk pass. Servers start as FC starts them (`FC_FUNCTION_MEMORY_SIZE=512`).", "",
           "| subject | 1 MiB round trip MB/s | 32 MiB round trip MB/s | idle RSS KiB | idle anonymous | idle file-backed | peak RSS under wrk -c50 KiB |",
           "|---|---|---|---|---|---|---|"]
     for n, r in rows.items():

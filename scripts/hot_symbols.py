@@ -3,11 +3,15 @@
 exec to its first answers, which `make build` asks the linker to place side by side.
 
 Runs an unstripped build (same compiler flags as the shipped one, so the symbol names
-match) under valgrind's callgrind: start, a TCP readiness probe, `POST /initialize`, an
-event, an HTTP-trigger GET, SIGTERM. Every function it recorded is listed, by its symbol
-name (addresses of unnamed assembly functions are resolved with `nm`). A name that a later
-change renames is ignored by the linker; rerun this after large changes to the start-up or
-request path. Usage: hot_symbols.py UNSTRIPPED_BINARY OUTPUT
+match) under valgrind's callgrind, three times: the built-in function as FC starts it
+(`FC_FUNCTION_MEMORY_SIZE` set), then without it (memory probed, as on Knative), then exec
+mode in front of the Node peer (`bench/peers/node`; the app itself runs natively). Each run: start, a
+TCP readiness probe, `POST /initialize`, an event, an HTTP-trigger GET, SIGTERM. Every
+function recorded is listed by its symbol name (addresses of unnamed assembly functions
+are resolved with `nm`): the first run's first, then what each later run adds, so FC's
+built-in path stays packed. A name that a later change renames is ignored by the linker;
+rerun this after large changes to the start-up or request path.
+Usage: hot_symbols.py UNSTRIPPED_BINARY OUTPUT
 """
 import bisect
 import os
@@ -33,14 +37,17 @@ def call(port, raw):
         raise SystemExit(f"hot-symbols: unexpected answer {data[:60]!r}")
 
 
-def main():
-    binary, output = sys.argv[1], sys.argv[2]
+def record(binary, args, memory="512"):
+    """The functions (symbol names and raw addresses) one recorded run executed."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
     out = tempfile.NamedTemporaryFile(suffix=".callgrind", delete=False).name
-    env = dict(os.environ, FC_CUSTOM_LISTEN_PORT=str(port), FC_FUNCTION_MEMORY_SIZE="512")
+    env = dict(os.environ, FC_CUSTOM_LISTEN_PORT=str(port))
+    env.pop("FC_FUNCTION_MEMORY_SIZE", None)
+    if memory:
+        env["FC_FUNCTION_MEMORY_SIZE"] = memory
     p = subprocess.Popen(["valgrind", "-q", "--tool=callgrind", "--demangle=no",
                           f"--callgrind-out-file={out}", binary],
                          env=env, stdout=subprocess.DEVNULL)
@@ -64,7 +71,7 @@ def main():
             raise SystemExit("hot-symbols: the binary did not exit 0 on SIGTERM")
     finally:
         if p.poll() is None:
-            p.kill()
+            os.killpg(p.pid, signal.SIGKILL)
             p.wait()
     names, addrs = set(), set()
     for line in open(out):
@@ -72,17 +79,32 @@ def main():
         if m:
             (addrs if m.group(1).startswith("0x") else names).add(m.group(1))
     os.unlink(out)
+    return names, addrs
+
+
+def main():
+    binary, output = sys.argv[1], sys.argv[2]
+    app = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench/peers/node/server.js")
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    app_port = str(s.getsockname()[1])
+    s.close()
+    runs = [record(binary, []),
+            record(binary, [], memory=None),
+            record(binary, ["--app-port", app_port, "--ready-timeout", "60s", "--", "node", app])]
     nm = subprocess.run(["nm", "-n", binary], capture_output=True, text=True, check=True).stdout
     text = [(int(a, 16), n) for a, t, n in (l.split() for l in nm.splitlines() if len(l.split()) == 3)
             if t in "tTwW"]
     starts = [a for a, _ in text]
-    for a in addrs:
-        i = bisect.bisect_right(starts, int(a, 16)) - 1
-        if i >= 0:
-            names.add(text[i][1])
     defined = {n for _, n in text}
-    # .init and .fini are sections of their own: nothing to order.
-    keep = sorted(n for n in names if n in defined and n not in ("_init", "_fini"))
+    keep = []
+    for names, addrs in runs:
+        for a in addrs:
+            i = bisect.bisect_right(starts, int(a, 16)) - 1
+            if i >= 0:
+                names.add(text[i][1])
+        # .init and .fini are sections of their own: nothing to order.
+        keep += sorted(n for n in names if n in defined and n not in ("_init", "_fini") and n not in keep)
     with open(output, "w") as f:
         f.write("\n".join(keep) + "\n")
     print(f"hot-symbols: {len(keep)} functions -> {output}")
