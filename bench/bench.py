@@ -5,7 +5,7 @@ the seed documents' runtimes (ts-node, Go net/http, Flask, Node.js) and a static
 Writes bench/results/<date>.md and <date>-coldstart.svg, and the summary section of the
 README. Std-only Python; the Makefile installs the peers' toolchains first. A peer that
 cannot be built is reported as skipped with the reason. Settings (environment):
-BENCH_RUNS (cold-start runs per subject, default 50), BENCH_WRK_SECS (10), BENCH_PASSES (3).
+BENCH_RUNS (cold-start runs per subject, default 50), BENCH_WRK_SECS (10), BENCH_PASSES (5).
 
 The race is fair: every keep-alive peer runs with PEER_MARKERS=1 and then writes FC's two
 marker lines per call to stdout, as fc-runtime does and as an FC server must; every call
@@ -30,7 +30,7 @@ RESULTS = os.path.join(BENCH, "results")
 
 RUNS = int(os.environ.get("BENCH_RUNS", "50"))
 WRK_SECS = int(os.environ.get("BENCH_WRK_SECS", "10"))
-PASSES = int(os.environ.get("BENCH_PASSES", "3"))
+PASSES = int(os.environ.get("BENCH_PASSES", "5"))
 FC_BIN = os.path.join(ROOT, "target/x86_64-unknown-linux-musl/release/fc-runtime")
 
 
@@ -509,8 +509,9 @@ def main():
         f.write(md)
     svg_chart(cold, os.path.join(RESULTS, f"{machine['date']}-coldstart.svg"))
     summary = md[md.index("## Targets"):].split("\n", 2)[2]
+    throughput = md[md.index("| subject | c50 req/s"):md.index("## Large events")].strip()
     update_readme(machine["date"], md[md.index("| subject | median ms"):md.index("![cold start chart]")].strip()
-                  + "\n\n" + summary)
+                  + "\n\n" + throughput + "\n\n" + summary)
     print(md)
     log(f"wrote {out}")
 
