@@ -31,6 +31,7 @@ MUSL_BUILD    := CARGO_PROFILE_RELEASE_STRIP=false CARGO_TARGET_X86_64_UNKNOWN_L
 # Cargo does not watch the ordering file: a newer list makes the binary relink.
 build: musl-target
 	@if [ -e $(BIN) ] && [ scripts/hot-symbols.txt -nt $(BIN) ]; then touch src/bin/fc-runtime/main.rs; fi
+	@head -1 scripts/hot-symbols.txt | grep -qF "$$(rustc --version)" || echo "note: scripts/hot-symbols.txt was recorded with another rustc, so fewer functions are placed together; run make hot-symbols"
 	$(MUSL_BUILD) --bin fc-runtime
 
 # Regenerates scripts/hot-symbols.txt (valgrind's callgrind on an unstripped build with the

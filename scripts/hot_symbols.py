@@ -105,8 +105,11 @@ def main():
                 names.add(text[i][1])
         # .init and .fini are sections of their own: nothing to order.
         keep += sorted(n for n in names if n in defined and n not in ("_init", "_fini") and n not in keep)
+    # lld reads `#` as the start of a comment. The symbol names' hashes are the compiler's:
+    # `make build` warns when another rustc builds with this list.
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True, check=True).stdout.strip()
     with open(output, "w") as f:
-        f.write("\n".join(keep) + "\n")
+        f.write(f"# {rustc}: recorded by make hot-symbols\n" + "\n".join(keep) + "\n")
     print(f"hot-symbols: {len(keep)} functions -> {output}")
 
 
