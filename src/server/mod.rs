@@ -1,5 +1,9 @@
 //! The blocking TCP server: bind, accept, place each connection on the [`pool`], run the
 //! HTTP connection loop on it, answer 503 when nothing can take it, and stop gracefully.
+//! The thread that calls `serve` accepts and serves the first connection itself, while an
+//! acceptor thread made before that `accept` takes over accepting (cold start: no thread
+//! start between the first request and its answer); stop signals are blocked on every
+//! thread but the acceptor.
 //!
 //! The only place (with the pool) that creates threads for serving and touches sockets.
 //! What a request becomes is a [`Serve`]: FC's dispatcher around a [`Handler`]
@@ -9,6 +13,7 @@
 //! [`ShutdownHandle`]) closes the listener at once, closes idle connections and lets requests
 //! in flight finish within the grace period, answered with `Connection: close`.
 
+mod acceptor;
 mod background;
 mod markers;
 mod paced;
@@ -19,21 +24,20 @@ mod worker;
 pub use background::Background;
 pub use splice::splice;
 
-use std::io::{self, Read};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::io;
+use std::net::{SocketAddr, TcpListener};
 use std::os::fd::AsRawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
 
 use crate::config::{self, Capacity, Config};
 use crate::fc::{Dispatcher, Handler, Markers, Target};
-use crate::http::{self, BodyBudget, HttpError, Request, Response, Window};
+use crate::http::{BodyBudget, Request, Response};
 use crate::sys;
+use acceptor::{reject, Acceptor, Gate, Go};
 use markers::StdoutMarkers;
-use paced::PacedWriter;
 use pool::{Placement, Pool};
 use worker::{worker, Shared};
 
@@ -201,6 +205,13 @@ impl Server {
     /// The serving loop. The service is a trait object: one copy of the server, the worker
     /// and the connection loop in the binary whatever is served (a virtual call per
     /// request costs nothing next to its system calls).
+    ///
+    /// No thread start stands between the first request and its answer (cold start): the
+    /// acceptor thread is made before the first `accept` (while the platform is still
+    /// connecting), this thread accepts and serves the first connection itself, and the
+    /// acceptor takes over accepting from then on. Stop signals are then blocked on this
+    /// thread and on every worker, so they reach the acceptor (blocked in `accept`), as
+    /// they reached the accepting main thread before, never a worker's socket call.
     fn run(self, service: impl Serve) -> io::Result<()> {
         let service: Box<dyn Serve> = Box::new(service);
         let Server {
@@ -209,7 +220,6 @@ impl Server {
             capacity,
             stop,
         } = self;
-        let stopping = || stop.load(Ordering::SeqCst) || sys::stop_requested();
         let shared = Arc::new(Shared::new(
             Pool::new(capacity.workers, config.worker_idle),
             service,
@@ -217,84 +227,57 @@ impl Server {
             config,
             capacity,
         ));
-        let pool = &shared.pool;
-        let mut backoff = Duration::from_millis(5);
-        while !stopping() {
-            match listener.accept() {
-                Ok((stream, _)) => {
-                    backoff = Duration::from_millis(5);
-                    if stopping() {
-                        break;
-                    }
-                    place(&shared, stream);
-                }
-                Err(_) if stopping() => break,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
-                    ) => {}
-                Err(e) => {
-                    // EMFILE/ENFILE/ENOBUFS...: free a descriptor if an idle connection holds
-                    // one, and back off so the loop never spins.
-                    log::warn!("accept failed: {e}; retrying in {backoff:?}");
-                    pool.evict_one();
-                    thread::sleep(backoff);
-                    backoff = (backoff * 2).min(Duration::from_secs(1));
-                }
-            }
-        }
-        sys::forget_listener();
-        drop(listener);
-        let grace = shared.config.grace;
-        log::info!("stopping: draining requests in flight (grace {grace:?})");
-        let busy = pool.drain(grace);
-        if busy > 0 {
-            log::warn!("grace period over with {busy} request(s) still running");
-        }
-        Ok(())
-    }
-}
-
-fn place(shared: &Arc<Shared>, stream: TcpStream) {
-    match shared.pool.dispatch(stream) {
-        Placement::Queued => {}
-        Placement::Reject(stream) => reject(stream),
-        Placement::Spawn(slot, stream) => {
-            let (shared2, slot2) = (shared.clone(), slot.clone());
-            let spawned = thread::Builder::new()
-                .name("fc-worker".into())
+        let acceptor = Acceptor {
+            listener,
+            stop,
+            shared: shared.clone(),
+        };
+        let gate = Arc::new(Gate::default());
+        let rest = {
+            let (acceptor, gate) = (acceptor.clone(), gate.clone());
+            thread::Builder::new()
+                .name("fc-acceptor".into())
                 .stack_size(shared.config.stack_size)
-                .spawn(move || worker(&shared2, &slot2, stream));
-            if let Err(e) = spawned {
-                log::warn!("cannot start a worker thread: {e}");
-                shared.pool.spawn_failed(&slot);
+                .spawn(move || match gate.wait() {
+                    Go::Accept => acceptor.serve(),
+                    _ => Ok(()), // stopped before any connection
+                })
+        };
+        let rest = match rest {
+            Ok(rest) => rest,
+            Err(e) => {
+                log::warn!("cannot start the acceptor thread: {e}; accepting on this one");
+                return acceptor.serve();
             }
+        };
+        sys::block_stop_signals();
+        let first = acceptor.next();
+        let finished = match first.map(|stream| shared.pool.dispatch(stream)) {
+            // An empty pool always starts a worker for its first connection: this thread.
+            Some(Placement::Spawn(slot, stream)) => {
+                gate.open(&rest, Go::Accept);
+                drop(acceptor);
+                worker(&shared, &slot, stream);
+                None
+            }
+            Some(other) => {
+                if let Placement::Reject(stream) = other {
+                    reject(stream);
+                }
+                gate.open(&rest, Go::Accept);
+                None
+            }
+            None => {
+                gate.open(&rest, Go::Stop);
+                Some(acceptor)
+            }
+        };
+        let result = rest
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the acceptor thread panicked")));
+        match finished {
+            Some(acceptor) => acceptor.finish(),
+            None => result,
         }
     }
-}
-
-/// The fast 503 when every worker is busy with a request in progress: the same answer as
-/// any other refusal ([`http::refuse`] with `Overloaded`), written through the workers'
-/// writer type (no second copy of the response writer in the binary, and no rate rule: a
-/// zero window), and it never blocks the acceptor.
-fn reject(stream: TcpStream) {
-    if stream.set_nonblocking(true).is_err() {
-        return;
-    }
-    // Discard what already arrived, so closing sends FIN, not a reset that could beat the
-    // answer to the client.
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = (&stream).read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-    }
-    let window = Window::new(Duration::ZERO, 0);
-    let _ = http::refuse(
-        &mut PacedWriter::new(&stream, &window),
-        HttpError::Overloaded,
-    );
-    let _ = stream.shutdown(Shutdown::Write);
-    log::warn!("all workers busy with requests: answered 503");
 }

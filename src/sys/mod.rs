@@ -32,6 +32,44 @@ extern "C" {
     fn prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64) -> i32;
     fn recv(fd: i32, buf: *mut u8, len: usize, flags: i32) -> isize;
     fn write(fd: i32, buf: *const u8, len: usize) -> isize;
+    fn pthread_sigmask(how: i32, set: *const SigSet, old: *mut SigSet) -> i32;
+}
+
+/// `sigset_t` as the C library lays it out on Linux (1024 bits).
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct SigSet([u64; 16]);
+
+const SIG_BLOCK: i32 = 0;
+const SIG_SETMASK: i32 = 2;
+
+/// SIGTERM and SIGINT as a set.
+fn stop_set() -> SigSet {
+    let mut set = SigSet([0; 16]);
+    set.0[0] = (1 << (SIGTERM - 1)) | (1 << (SIGINT - 1));
+    set
+}
+
+/// Blocks SIGTERM and SIGINT on the calling thread, so the process's stop signals are
+/// delivered to a thread that does not block them (the server's acceptor).
+pub fn block_stop_signals() {
+    let set = stop_set();
+    // SAFETY: `set` is a valid, initialized signal set; a null old set is allowed.
+    unsafe { pthread_sigmask(SIG_BLOCK, &set, std::ptr::null_mut()) };
+}
+
+/// Runs `f` (a thread spawn) with SIGTERM and SIGINT blocked on the calling thread, then
+/// restores its mask: a thread started in `f` inherits the blocked mask.
+pub fn with_stop_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
+    let set = stop_set();
+    let mut old = SigSet([0; 16]);
+    // SAFETY: both sets are valid for the calls; `old` receives the previous mask, which
+    // the second call restores unchanged.
+    unsafe { pthread_sigmask(SIG_BLOCK, &set, &mut old) };
+    let out = f();
+    // SAFETY: as above.
+    unsafe { pthread_sigmask(SIG_SETMASK, &old, std::ptr::null_mut()) };
+    out
 }
 
 /// SIGINT.

@@ -287,16 +287,34 @@ fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
 fn worker_threads_grow_with_demand_and_shrink_back_when_idle() {
     let bin = Bin::start(&["--port", "0", "--worker-idle", "300ms"], &[]);
     let pid = bin.child.id();
-    assert_eq!(threads(pid), 1, "no worker before the first connection");
+    // The main thread and the acceptor that takes over once main has its first connection.
+    assert_eq!(threads(pid), 2, "no worker before the first connection");
     let mut conns: Vec<Conn> = (0..20).map(|_| Conn::open(bin.addr)).collect();
     for c in conns.iter_mut() {
         c.send(&crate::client::invoke_raw("x"))
             .read_response(false)
             .unwrap();
     }
-    assert_eq!(threads(pid), 21, "one worker per open connection");
+    assert_eq!(
+        threads(pid),
+        21,
+        "one thread per open connection, plus the acceptor"
+    );
+    // Stop signals reach only the acceptor (blocked in accept), never a thread that serves a
+    // connection, whose socket calls would fail with EINTR.
+    let open_to_stop: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .filter_map(|t| {
+            let status = std::fs::read_to_string(t.ok()?.path().join("status")).ok()?;
+            let name = status.lines().next()?.split_whitespace().nth(1)?.to_owned();
+            let blocked = status.lines().find(|l| l.starts_with("SigBlk:"))?;
+            let mask = u64::from_str_radix(blocked.split_whitespace().nth(1)?, 16).ok()?;
+            (mask & 0x4002 != 0x4002).then_some(name)
+        })
+        .collect();
+    assert_eq!(open_to_stop, ["fc-acceptor"]);
     drop(conns);
-    wait_for("workers to exit", || threads(pid) == 1);
+    wait_for("workers to exit", || threads(pid) == 2);
     let r = crate::client::request(bin.addr, &crate::client::invoke_raw("again"));
     assert_eq!(r.text(), "Hello, again");
     bin.term();
