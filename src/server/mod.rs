@@ -250,28 +250,29 @@ impl Server {
                 return acceptor.serve();
             }
         };
-        sys::block_stop_signals();
-        let first = acceptor.next();
-        let finished = match first.map(|stream| shared.pool.dispatch(stream)) {
-            // An empty pool always starts a worker for its first connection: this thread.
-            Some(Placement::Spawn(slot, stream)) => {
-                gate.open(&rest, Go::Accept);
-                drop(acceptor);
-                worker(&shared, &slot, stream);
-                None
-            }
-            Some(other) => {
-                if let Placement::Reject(stream) = other {
-                    reject(stream);
+        // This thread serves with stop signals blocked; its caller gets its mask back.
+        let finished = sys::with_stop_signals_blocked(|| {
+            match acceptor.next().map(|stream| shared.pool.dispatch(stream)) {
+                // An empty pool always starts a worker for its first connection: this thread.
+                Some(Placement::Spawn(slot, stream)) => {
+                    gate.open(&rest, Go::Accept);
+                    drop(acceptor);
+                    worker(&shared, &slot, stream);
+                    None
                 }
-                gate.open(&rest, Go::Accept);
-                None
+                Some(other) => {
+                    if let Placement::Reject(stream) = other {
+                        reject(stream);
+                    }
+                    gate.open(&rest, Go::Accept);
+                    None
+                }
+                None => {
+                    gate.open(&rest, Go::Stop);
+                    Some(acceptor)
+                }
             }
-            None => {
-                gate.open(&rest, Go::Stop);
-                Some(acceptor)
-            }
-        };
+        });
         let result = rest
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the acceptor thread panicked")));

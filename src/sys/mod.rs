@@ -50,16 +50,9 @@ fn stop_set() -> SigSet {
     set
 }
 
-/// Blocks SIGTERM and SIGINT on the calling thread, so the process's stop signals are
-/// delivered to a thread that does not block them (the server's acceptor).
-pub fn block_stop_signals() {
-    let set = stop_set();
-    // SAFETY: `set` is a valid, initialized signal set; a null old set is allowed.
-    unsafe { pthread_sigmask(SIG_BLOCK, &set, std::ptr::null_mut()) };
-}
-
-/// Runs `f` (a thread spawn) with SIGTERM and SIGINT blocked on the calling thread, then
-/// restores its mask: a thread started in `f` inherits the blocked mask.
+/// Runs `f` with SIGTERM and SIGINT blocked on the calling thread, then restores its mask:
+/// the process's stop signals go to a thread that does not block them (the server's
+/// acceptor), and a thread started in `f` inherits the blocked mask.
 pub fn with_stop_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
     let set = stop_set();
     let mut old = SigSet([0; 16]);

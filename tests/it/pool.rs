@@ -314,3 +314,35 @@ fn a_client_reading_its_answer_too_slowly_is_dropped_and_a_normal_one_is_not() {
     reading.store(false, Ordering::SeqCst);
     reader.join().unwrap();
 }
+
+/// The thread that calls `serve` takes the first connection itself and serves it with the
+/// stop signals blocked (they go to the acceptor); when `serve` returns, its caller has its
+/// own signal mask back.
+#[test]
+fn serve_gives_its_caller_the_signal_mask_back() {
+    use fc_runtime::{Config, Server};
+    let server = Server::bind(&Config {
+        host: "127.0.0.1".into(),
+        port: 0,
+        ..Config::default()
+    })
+    .unwrap();
+    let addr = server.local_addr().unwrap();
+    let stop = server.shutdown_handle();
+    let blocked = |status: &str| {
+        let line = status.lines().find(|l| l.starts_with("SigBlk:")).unwrap();
+        u64::from_str_radix(line.split_whitespace().nth(1).unwrap(), 16).unwrap() & 0x4002
+    };
+    let t = std::thread::spawn(move || {
+        let before = blocked(&std::fs::read_to_string("/proc/thread-self/status").unwrap());
+        server
+            .serve(|e: Vec<u8>, _: &Context| Ok::<_, HandlerError>(e))
+            .unwrap();
+        let after = blocked(&std::fs::read_to_string("/proc/thread-self/status").unwrap());
+        (before, after)
+    });
+    let r = crate::client::request(addr, &invoke_raw("first"));
+    assert_eq!(r.text(), "first");
+    stop.shutdown();
+    assert_eq!(t.join().unwrap(), (0, 0));
+}
