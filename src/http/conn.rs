@@ -61,6 +61,11 @@ pub trait Hooks {
     fn upgraded(&mut self, on_upgrade: OnUpgrade) {
         drop(on_upgrade);
     }
+    /// Between requests, with nothing buffered: may the connection wait for its next
+    /// request somewhere else ([`CloseReason::Parked`]) instead of in a blocking read here?
+    fn park(&mut self) -> bool {
+        false
+    }
 }
 
 /// Hooks that never stop anything (tests and the fuzz targets).
@@ -95,6 +100,8 @@ impl<F: FnMut(Request<'_>) -> Response> Service for F {
 pub enum End {
     /// Nothing more is expected from the peer: close.
     Done,
+    /// The connection stays open: the server watches it for its next request.
+    Park,
     /// We answered and stopped reading while the peer may still send: half-close, discard
     /// input for a moment, then close, so the answer is not lost to a reset.
     Linger,
@@ -129,6 +136,9 @@ pub enum CloseReason {
     Broken,
     /// The connection switched protocols; it belongs to the upgrade callback now.
     Upgraded,
+    /// Between requests with nothing buffered, the server took the connection back to wait
+    /// for its next request elsewhere ([`Hooks::park`]); it is not closed.
+    Parked,
 }
 
 impl CloseReason {
@@ -137,6 +147,7 @@ impl CloseReason {
         match self {
             CloseReason::Refused(_) | CloseReason::BodyUnread => End::Linger,
             CloseReason::Broken => End::Abort,
+            CloseReason::Parked => End::Park,
             _ => End::Done,
         }
     }
@@ -155,10 +166,16 @@ pub fn serve<T: Transport, W: Write>(
         head: limits.head_timeout,
         until: None,
     };
+    // A new or just-woken connection reads at once; after an answer it may park.
+    let mut answered = false;
     loop {
         if !hooks.phase(Phase::Idle) {
             return CloseReason::Stopped;
         }
+        if answered && src.buffered().is_empty() && hooks.park() {
+            return CloseReason::Parked;
+        }
+        answered = true;
         let parse = |buf: &[u8]| head::parse(buf, limits);
         let head = match src.read_head(wait, parse, |_| {
             hooks.phase(Phase::Head);

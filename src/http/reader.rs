@@ -59,16 +59,36 @@ pub struct ConnReader<T> {
 impl<T: Transport> ConnReader<T> {
     /// A reader whose buffer never exceeds `cap` bytes (at least 4 KiB).
     pub fn new(inner: T, cap: usize) -> ConnReader<T> {
+        Self::resume(inner, Vec::new(), cap, None)
+    }
+
+    /// A reader that reuses `buf` (left by [`ConnReader::recycle`]) and knows the read
+    /// timeout already in force on `inner` (`None`: unknown), so a connection served in
+    /// turns costs no allocation and no repeated `setsockopt`.
+    pub fn resume(
+        inner: T,
+        mut buf: Vec<u8>,
+        cap: usize,
+        in_force: Option<Option<Duration>>,
+    ) -> ConnReader<T> {
         let cap = cap.max(4096);
+        let len = buf.len().clamp(INITIAL.min(cap), cap);
+        buf.resize(len, 0);
         ConnReader {
             inner,
-            buf: vec![0; INITIAL.min(cap)],
+            buf,
             start: 0,
             end: 0,
             cap,
-            timeout: None,
+            timeout: in_force,
             wanted: None,
         }
+    }
+
+    /// Ends the reader, keeping its buffer (its bytes are dropped) and the read timeout in
+    /// force on the transport, for [`ConnReader::resume`].
+    pub fn recycle(self) -> (Vec<u8>, Option<Option<Duration>>) {
+        (self.buf, self.timeout)
     }
 
     /// Bytes received and not yet consumed.
@@ -372,6 +392,26 @@ mod tests {
         let mut r = ConnReader::new(&[b'x'; 5000][..], 4096);
         let e = r.read_head(waits[0], parse, |_| {}).unwrap_err();
         assert!(matches!(e, HeadFail::Full), "{e:?}");
+    }
+
+    #[test]
+    fn a_resumed_reader_keeps_the_buffer_and_the_timeout_in_force() {
+        let t = Some(Duration::from_secs(1));
+        let mut r = ConnReader::new(Counting(b"abc", 0), 4096);
+        r.set_timeout(t).unwrap();
+        r.fill_more().unwrap();
+        let ptr = r.buffered().as_ptr();
+        let (buf, in_force) = r.recycle();
+        assert_eq!(in_force, Some(t));
+        let mut r = ConnReader::resume(Counting(b"def", 0), buf, 4096, in_force);
+        r.set_timeout(t).unwrap();
+        r.fill_more().unwrap();
+        assert_eq!(
+            (r.buffered(), r.get_ref().1),
+            (&b"def"[..], 0),
+            "no second setsockopt"
+        );
+        assert_eq!(r.buffered().as_ptr(), ptr, "the same buffer");
     }
 
     #[test]

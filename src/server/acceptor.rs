@@ -1,23 +1,22 @@
-//! The acceptor: accepts connections and places them on the [`Pool`] until stopped (a new
-//! worker, a free one, an evicted one's, or the fast 503 when nothing can take one), then
-//! closes the listener and drains; and the one-shot [`Gate`] through which the thread that
-//! served the first connection hands accepting over to it.
+//! The acceptor: accepts connections and places them ([`place`]: parked for a waiting
+//! worker, a new worker, an evicted one's, or the fast 503 when nothing can take one) until
+//! stopped, then closes the listener and drains; and the one-shot [`Gate`] through which the
+//! thread that served the first connection hands accepting over to it.
 //!
 //! It never blocks on a client (placement and the 503 are non-blocking) and never exits on
 //! an `accept` error: it logs it, frees a descriptor if an idle connection holds one, and
 //! backs off. It does not serve connections: that is the worker's.
 
-use std::io::{self, Read};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::io;
+use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use super::paced::PacedWriter;
-use super::pool::Placement;
-use super::worker::{worker, Shared};
-use crate::http::{self, HttpError, Window};
+use super::placement::place;
+use super::room::Conn;
+use super::worker::Shared;
 use crate::sys;
 
 /// What the acceptor thread waits for before it starts accepting: this thread's first
@@ -90,7 +89,7 @@ impl Acceptor {
                     // EMFILE/ENFILE/ENOBUFS...: free a descriptor if an idle connection holds
                     // one, and back off so the loop never spins.
                     log::warn!("accept failed: {e}; retrying in {backoff:?}");
-                    self.shared.pool.evict_one();
+                    self.shared.pool.evict_one(&self.shared.room);
                     thread::sleep(backoff);
                     backoff = (backoff * 2).min(Duration::from_secs(1));
                 }
@@ -102,7 +101,7 @@ impl Acceptor {
     /// Places every connection until stopped, then drains.
     pub(super) fn serve(self) -> io::Result<()> {
         while let Some(stream) = self.next() {
-            place(&self.shared, stream);
+            place(&self.shared, Conn::new(stream));
         }
         self.finish()
     }
@@ -113,56 +112,10 @@ impl Acceptor {
         drop(self.listener);
         let grace = self.shared.config.grace;
         log::info!("stopping: draining requests in flight (grace {grace:?})");
-        let busy = self.shared.pool.drain(grace);
+        let busy = self.shared.pool.drain(grace, &self.shared.room);
         if busy > 0 {
             log::warn!("grace period over with {busy} request(s) still running");
         }
         Ok(())
     }
-}
-
-fn place(shared: &Arc<Shared>, stream: TcpStream) {
-    match shared.pool.dispatch(stream) {
-        Placement::Queued => {}
-        Placement::Reject(stream) => reject(stream),
-        Placement::Spawn(slot, stream) => {
-            let (shared2, slot2) = (shared.clone(), slot.clone());
-            // Workers start with stop signals blocked (see `Server::run`).
-            let spawned = sys::with_stop_signals_blocked(|| {
-                thread::Builder::new()
-                    .name("fc-worker".into())
-                    .stack_size(shared.config.stack_size)
-                    .spawn(move || worker(&shared2, &slot2, stream))
-            });
-            if let Err(e) = spawned {
-                log::warn!("cannot start a worker thread: {e}");
-                shared.pool.spawn_failed(&slot);
-            }
-        }
-    }
-}
-
-/// The fast 503 when every worker is busy with a request in progress: the same answer as
-/// any other refusal ([`http::refuse`] with `Overloaded`), written through the workers'
-/// writer type (no second copy of the response writer in the binary, and no rate rule: a
-/// zero window), and it never blocks the acceptor.
-pub(super) fn reject(stream: TcpStream) {
-    if stream.set_nonblocking(true).is_err() {
-        return;
-    }
-    // Discard what already arrived, so closing sends FIN, not a reset that could beat the
-    // answer to the client.
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = (&stream).read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-    }
-    let window = Window::new(Duration::ZERO, 0);
-    let _ = http::refuse(
-        &mut PacedWriter::new(&stream, &window),
-        HttpError::Overloaded,
-    );
-    let _ = stream.shutdown(Shutdown::Write);
-    log::warn!("all workers busy with requests: answered 503");
 }

@@ -1,9 +1,13 @@
 //! The blocking TCP server: bind, accept, place each connection on the [`pool`], run the
-//! HTTP connection loop on it, answer 503 when nothing can take it, and stop gracefully.
-//! The thread that calls `serve` accepts and serves the first connection itself, while an
-//! acceptor thread made before that `accept` takes over accepting (cold start: no thread
-//! start between the first request and its answer); stop signals are blocked on every
-//! thread but the acceptor.
+//! HTTP connection loop on it, park it between requests in the [`room`] (the kernel's
+//! readiness set) so an idle keep-alive connection holds no thread, answer 503 when nothing
+//! can take a connection, and stop gracefully. Workers take the next connection that has
+//! bytes from the room themselves, so under load a request costs no thread hand-off and
+//! requests are served in the order they arrived. The thread that calls `serve` accepts and
+//! serves the first connection itself, while an acceptor thread made before that `accept`
+//! takes over accepting (cold start: no thread start between the first request and its
+//! answer, and the room is made only after it); stop signals are blocked on every thread
+//! but the acceptor.
 //!
 //! The only place (with the pool) that creates threads for serving and touches sockets.
 //! What a request becomes is a [`Serve`]: FC's dispatcher around a [`Handler`]
@@ -17,7 +21,10 @@ mod acceptor;
 mod background;
 mod markers;
 mod paced;
+mod placement;
 mod pool;
+mod room;
+mod slot;
 mod splice;
 mod worker;
 
@@ -36,10 +43,12 @@ use crate::config::{self, Capacity, Config};
 use crate::fc::{Dispatcher, Handler, Markers, Target};
 use crate::http::{BodyBudget, Request, Response};
 use crate::sys;
-use acceptor::{reject, Acceptor, Gate, Go};
+use acceptor::{Acceptor, Gate, Go};
 use markers::StdoutMarkers;
+use placement::{reject, work};
 use pool::{Placement, Pool};
-use worker::{worker, Shared};
+use room::Conn;
+use worker::Shared;
 
 /// A bound listener, ready to serve.
 ///
@@ -221,7 +230,11 @@ impl Server {
             stop,
         } = self;
         let shared = Arc::new(Shared::new(
-            Pool::new(capacity.workers, config.worker_idle),
+            Pool::new(
+                capacity.workers,
+                config.worker_idle,
+                config.limits.idle_timeout,
+            ),
             service,
             BodyBudget::new(capacity.body_budget, config.body_wait),
             config,
@@ -252,17 +265,18 @@ impl Server {
         };
         // This thread serves with stop signals blocked; its caller gets its mask back.
         let finished = sys::with_stop_signals_blocked(|| {
-            match acceptor.next().map(|stream| shared.pool.dispatch(stream)) {
+            let first = acceptor.next().map(Conn::new);
+            match first.map(|conn| shared.pool.dispatch(conn, &shared.room)) {
                 // An empty pool always starts a worker for its first connection: this thread.
                 Some(Placement::Spawn(slot, stream)) => {
                     gate.open(&rest, Go::Accept);
                     drop(acceptor);
-                    worker(&shared, &slot, stream);
+                    work(&shared, &slot, stream);
                     None
                 }
                 Some(other) => {
-                    if let Placement::Reject(stream) = other {
-                        reject(stream);
+                    if let Placement::Reject(conn) = other {
+                        reject(&conn.stream);
                     }
                     gate.open(&rest, Go::Accept);
                     None

@@ -22,11 +22,25 @@ pub struct PacedWriter<'a> {
 impl<'a> PacedWriter<'a> {
     /// Writes to `stream` under `window` (shared with the hooks that reset it).
     pub fn new(stream: &'a TcpStream, window: &'a Window) -> Self {
+        Self::resume(stream, window, None)
+    }
+
+    /// Like `new`, knowing the write timeout already in force (`None`: unknown).
+    pub fn resume(
+        stream: &'a TcpStream,
+        window: &'a Window,
+        applied: Option<Option<Duration>>,
+    ) -> Self {
         PacedWriter {
             stream,
             window,
-            applied: None,
+            applied,
         }
+    }
+
+    /// The write timeout in force on the socket, for the next `resume`.
+    pub fn applied(&self) -> Option<Option<Duration>> {
+        self.applied
     }
 
     fn before(&mut self) -> io::Result<()> {

@@ -1,158 +1,108 @@
 //! The bounded, elastic worker pool and the per-worker [`Slot`] that says what its
 //! connection is doing, so the acceptor can make room without hurting real requests.
 //!
-//! A worker owns one connection at a time on a blocking socket. Threads are spawned on
-//! demand up to the cap and exit after sitting idle. When every worker is taken, the
-//! acceptor evicts the longest-idle *expendable* connection (idle keep-alive, or still
-//! sending its head) by shutting its socket down; a connection with a request in progress
-//! is never touched. Only when nothing is expendable does [`Pool::dispatch`] hand the new
-//! connection back for a fast 503. There is no unbounded queue: queued connections never
-//! outnumber the workers that are free or being freed. This module does not speak HTTP.
+//! A worker serves one connection at a time on a blocking socket; between requests the
+//! connection parks in the [`Room`] and the worker waits there for whichever connection has
+//! bytes next. Threads are spawned on demand up to the cap and exit after sitting idle (the
+//! last one stays while connections are parked). When every worker is taken, the acceptor
+//! evicts the longest *expendable* connection (a worker's connection still idle or sending
+//! its head) by shutting its socket down; a connection with a request in progress is never
+//! touched. Only when nothing is expendable does [`Pool::dispatch`] hand the connection back
+//! for a fast 503. There is no queue beyond the room: a connection parks only while a worker
+//! waits there or is being freed. The pool also tells the keeper (`keeper.rs`) when every
+//! worker is busy while connections are parked, and says when a ready one waited a whole
+//! tick with nobody free. This module does not speak HTTP.
 
-use std::collections::VecDeque;
-use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::http::Phase;
-
-/// What a worker's connection is doing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SlotPhase {
-    /// No connection.
-    Free,
-    /// In the connection loop's phase.
-    Conn(Phase),
-    /// Shut down by the acceptor to make room; the worker will notice.
-    Evicted,
-}
-
-struct SlotState {
-    phase: SlotPhase,
-    since: Instant,
-    stream: Option<Arc<TcpStream>>,
-}
-
-/// One worker's connection status, shared with the acceptor.
-pub struct Slot(Mutex<SlotState>);
-
-impl Slot {
-    fn new() -> Slot {
-        Slot(Mutex::new(SlotState {
-            phase: SlotPhase::Free,
-            since: Instant::now(),
-            stream: None,
-        }))
-    }
-
-    fn lock(&self) -> MutexGuard<'_, SlotState> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Attaches a new connection (expendable until its first request is in).
-    pub fn attach(&self, stream: Arc<TcpStream>) {
-        let mut s = self.lock();
-        s.phase = SlotPhase::Conn(Phase::Idle);
-        s.since = Instant::now();
-        s.stream = Some(stream);
-    }
-
-    /// Moves to `phase`; `false` if the acceptor evicted this connection, or if it would go
-    /// idle while the pool drains. The flag is read under the slot lock, so a drain that
-    /// scans this slot either sees it idle (and closes it) or is seen here.
-    pub fn enter(&self, phase: Phase, pool: &Pool) -> bool {
-        let mut s = self.lock();
-        if s.phase == SlotPhase::Evicted || (phase == Phase::Idle && pool.draining()) {
-            return false;
-        }
-        if phase != Phase::Active {
-            s.since = Instant::now();
-        }
-        s.phase = SlotPhase::Conn(phase);
-        true
-    }
-
-    /// Detaches the connection; returns whether it had been evicted.
-    fn release(&self) -> bool {
-        let mut s = self.lock();
-        let evicted = s.phase == SlotPhase::Evicted;
-        s.phase = SlotPhase::Free;
-        s.stream = None;
-        evicted
-    }
-
-    /// How long this slot has been expendable, if it is.
-    fn expendable_since(&self) -> Option<Instant> {
-        let s = self.lock();
-        match s.phase {
-            SlotPhase::Conn(Phase::Idle | Phase::Head) => Some(s.since),
-            _ => None,
-        }
-    }
-
-    /// Evicts the connection if it is still expendable since `since`.
-    fn evict(&self, since: Option<Instant>) -> bool {
-        let mut s = self.lock();
-        let expendable = matches!(s.phase, SlotPhase::Conn(Phase::Idle | Phase::Head));
-        if !expendable || since.is_some_and(|t| t != s.since) {
-            return false;
-        }
-        s.phase = SlotPhase::Evicted;
-        if let Some(stream) = &s.stream {
-            let _ = stream.shutdown(Shutdown::Both);
-        }
-        true
-    }
-}
+use super::room::{Conn, Room, Take};
+use super::slot::Slot;
 
 struct State {
-    queue: VecDeque<TcpStream>,
-    /// Workers waiting for a connection.
-    idle: usize,
+    /// Workers waiting in the room.
+    waiting: usize,
     /// Live worker threads (including ones being spawned).
     workers: usize,
     /// Evictions whose workers have not come back yet.
     evicting: usize,
+    /// Times a worker came back to wait (the keeper's sign of progress).
+    returns: u64,
+    keeper: Keeper,
     slots: Vec<Arc<Slot>>,
 }
 
-/// The shared pool. Workers call [`Pool::next`] and [`Pool::finish`]; the acceptor calls
-/// [`Pool::dispatch`] and [`Pool::drain`].
+/// The keeper thread's state (`keeper.rs`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keeper {
+    /// Not started (nothing was ever parked while every worker was busy).
+    Absent,
+    /// Sleeping until every worker is busy while connections are parked.
+    Asleep,
+    /// Checking every tick whether a ready connection waits with nobody free.
+    Ticking,
+    /// Gone (draining, or it could not start).
+    Gone,
+}
+
+/// How long a keeper's tick is, first and at most (doubling while nothing needs claiming).
+const TICK: Duration = Duration::from_millis(1);
+const TICK_MAX: Duration = Duration::from_millis(4);
+
+/// The shared pool. Workers call [`Pool::next`] and [`Pool::exit`]; the acceptor calls
+/// [`Pool::dispatch`] and [`Pool::drain`]; the keeper calls [`Pool::watch`].
 pub struct Pool {
     state: Mutex<State>,
-    work: Condvar,
+    /// Signalled when a worker exits or waits while draining.
     changed: Condvar,
+    /// The keeper sleeps on this.
+    watch: Condvar,
     cap: AtomicUsize,
     linger: Duration,
+    /// Parked connections idle this long are closed (zero: never).
+    idle: Duration,
     draining: Arc<AtomicBool>,
 }
 
-/// What the acceptor should do with a new connection.
+/// What the acceptor (or keeper) should do with a connection.
 pub enum Placement {
-    /// Queued for a free (or freed) worker.
-    Queued,
+    /// Parked for a waiting (or freed) worker.
+    Parked,
     /// Start a new worker for it with this slot.
-    Spawn(Arc<Slot>, TcpStream),
+    Spawn(Arc<Slot>, Conn),
     /// Nothing can take it: answer 503.
-    Reject(TcpStream),
+    Reject(Conn),
+}
+
+/// What a worker does next.
+pub enum Next {
+    /// Serve this connection.
+    Serve(Conn),
+    /// Serve it, and start the keeper first: every worker is busy and connections are parked.
+    ServeAndKeep(Conn),
+    /// Exit.
+    Exit,
 }
 
 impl Pool {
-    /// A pool of at most `cap` workers; idle workers exit after `linger`.
-    pub fn new(cap: usize, linger: Duration) -> Pool {
+    /// A pool of at most `cap` workers; idle workers exit after `linger`; parked
+    /// connections close after `idle` (zero: never).
+    pub fn new(cap: usize, linger: Duration, idle: Duration) -> Pool {
         Pool {
             state: Mutex::new(State {
-                queue: VecDeque::new(),
-                idle: 0,
+                waiting: 0,
                 workers: 0,
                 evicting: 0,
+                returns: 0,
+                keeper: Keeper::Absent,
                 slots: Vec::new(),
             }),
-            work: Condvar::new(),
             changed: Condvar::new(),
+            watch: Condvar::new(),
             cap: AtomicUsize::new(cap.max(1)),
             linger,
+            idle,
             draining: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -171,32 +121,43 @@ impl Pool {
         self.draining.load(Ordering::SeqCst)
     }
 
+    /// The drain flag, for a slot to read under its lock.
+    pub fn draining_flag(&self) -> &AtomicBool {
+        &self.draining
+    }
+
     /// The drain flag itself, for an upgraded connection to watch.
     pub fn drain_flag(&self) -> Arc<AtomicBool> {
         self.draining.clone()
     }
 
-    /// Places a new connection: a free worker, a new worker, an evicted one's worker, or
-    /// nowhere.
-    pub fn dispatch(&self, stream: TcpStream) -> Placement {
+    /// Places a connection: parked for a waiting worker, a new worker, parked for an evicted
+    /// one's worker, or nowhere. Decided under the pool's lock, so a connection never parks
+    /// unseen: either a worker is waiting, or the keeper hears that none is.
+    pub fn dispatch(&self, conn: Conn, room: &Room) -> Placement {
         let mut st = self.lock();
-        if st.idle + st.evicting > st.queue.len() {
-            st.queue.push_back(stream);
-            self.work.notify_one();
-            return Placement::Queued;
-        }
+        let conn = if st.waiting + st.evicting > 0 {
+            match room.park(conn) {
+                Ok(()) => return Placement::Parked,
+                Err(conn) => conn,
+            }
+        } else {
+            conn
+        };
         if st.workers < self.cap.load(Ordering::Relaxed) {
             st.workers += 1;
             let slot = Arc::new(Slot::new());
             st.slots.push(slot.clone());
-            return Placement::Spawn(slot, stream);
+            return Placement::Spawn(slot, conn);
         }
         if Self::evict_oldest(&st.slots) {
             st.evicting += 1;
-            st.queue.push_back(stream);
-            return Placement::Queued;
+            return match room.park(conn) {
+                Ok(()) => Placement::Parked,
+                Err(conn) => Placement::Reject(conn),
+            };
         }
-        Placement::Reject(stream)
+        Placement::Reject(conn)
     }
 
     /// A spawn that failed: forget its slot.
@@ -206,9 +167,12 @@ impl Pool {
         st.slots.retain(|s| !Arc::ptr_eq(s, slot));
     }
 
-    /// Evicts the longest-expendable connection, if any (also used to free a descriptor
-    /// when `accept` runs out of them).
-    pub fn evict_one(&self) -> bool {
+    /// Frees a descriptor when `accept` runs out of them: closes the longest-parked
+    /// connection, else evicts the longest-expendable one.
+    pub fn evict_one(&self, room: &Room) -> bool {
+        if room.close_oldest() {
+            return true;
+        }
         let mut st = self.lock();
         let done = Self::evict_oldest(&st.slots);
         if done {
@@ -233,32 +197,100 @@ impl Pool {
         false
     }
 
-    /// Called by a worker whose connection ended; then waits for the next one. `None`: the
-    /// worker should exit (idle too long, or draining).
-    pub fn next(&self, slot: &Slot) -> Option<TcpStream> {
+    /// Called by a worker whose connection ended or parked; then waits in the room for the
+    /// next connection with bytes. Waits in steps that also close connections idle too long;
+    /// exits after `linger` without work, unless it is the last worker watching the room.
+    pub fn next(&self, slot: &Slot, room: &Room) -> Next {
         let evicted = slot.release();
         let mut st = self.lock();
         if evicted {
             st.evicting -= 1;
         }
-        st.idle += 1;
-        self.changed.notify_all();
-        let deadline = Instant::now() + self.linger;
+        let step = match self.idle.is_zero() {
+            true => self.linger,
+            false => self
+                .linger
+                .min((self.idle / 8).max(Duration::from_millis(5))),
+        };
+        let since = Instant::now();
         loop {
-            if let Some(s) = st.queue.pop_front() {
-                st.idle -= 1;
-                return Some(s);
+            if self.draining() || !room.open() {
+                return Next::Exit;
             }
-            let now = Instant::now();
-            if self.draining() || now >= deadline {
-                st.idle -= 1;
-                return None;
+            st.waiting += 1;
+            st.returns = st.returns.wrapping_add(1);
+            drop(st);
+            let got = room.take(Some(step));
+            st = self.lock();
+            st.waiting -= 1;
+            match got {
+                Take::Conn(conn) => {
+                    if st.waiting > 0 || room.len() == 0 {
+                        return Next::Serve(conn);
+                    }
+                    return match st.keeper {
+                        Keeper::Absent => {
+                            st.keeper = Keeper::Ticking;
+                            Next::ServeAndKeep(conn)
+                        }
+                        Keeper::Asleep => {
+                            self.watch.notify_one();
+                            Next::Serve(conn)
+                        }
+                        Keeper::Ticking | Keeper::Gone => Next::Serve(conn),
+                    };
+                }
+                Take::Closed => {
+                    self.changed.notify_all();
+                    return Next::Exit;
+                }
+                Take::Timeout => {
+                    if !self.idle.is_zero() {
+                        drop(st);
+                        room.close_idle(Instant::now() - self.idle);
+                        st = self.lock();
+                    }
+                    if since.elapsed() >= self.linger && (st.waiting > 0 || room.len() == 0) {
+                        return Next::Exit;
+                    }
+                }
             }
-            st = self
-                .work
-                .wait_timeout(st, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+        }
+    }
+
+    /// The keeper could not start: nobody ticks.
+    pub fn keeper_failed(&self) {
+        self.lock().keeper = Keeper::Gone;
+    }
+
+    /// The keeper's wait: returns `true` when a ready connection may have waited a whole
+    /// tick with every worker busy (the keeper then claims what is ready), `false` when the
+    /// pool drains. Sleeps while a worker waits in the room or nothing is parked.
+    pub fn watch(&self, room: &Room) -> bool {
+        let mut st = self.lock();
+        let mut tick = TICK;
+        loop {
+            if self.draining() {
+                st.keeper = Keeper::Gone;
+                return false;
+            }
+            if st.waiting == 0 && room.len() > 0 {
+                st.keeper = Keeper::Ticking;
+                let seen = st.returns;
+                st = self
+                    .watch
+                    .wait_timeout(st, tick)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
+                if st.waiting == 0 && st.returns == seen && !self.draining() {
+                    return true;
+                }
+                tick = (tick * 2).min(TICK_MAX);
+            } else {
+                st.keeper = Keeper::Asleep;
+                tick = TICK;
+                st = self.watch.wait(st).unwrap_or_else(|p| p.into_inner());
+            }
         }
     }
 
@@ -270,24 +302,19 @@ impl Pool {
         self.changed.notify_all();
     }
 
-    /// Starts draining: idle connections are closed, idle workers exit, and this waits up
-    /// to `grace` for requests in flight. Returns the number of workers still busy.
-    pub fn drain(&self, grace: Duration) -> usize {
+    /// Starts draining: parked connections are closed, waiting workers and the keeper
+    /// leave, workers' idle connections are closed, and this waits up to `grace` for
+    /// requests in flight. Returns the number of workers still busy.
+    pub fn drain(&self, grace: Duration, room: &Room) -> usize {
         self.draining.store(true, Ordering::SeqCst);
+        room.close();
         let mut st = self.lock();
+        self.watch.notify_all();
         for slot in &st.slots {
-            let s = slot.lock();
-            if s.phase == SlotPhase::Conn(Phase::Idle) {
-                if let Some(stream) = &s.stream {
-                    let _ = stream.shutdown(Shutdown::Both);
-                }
-            }
+            slot.close_if_idle();
         }
-        // Connections accepted but never picked up are closed unanswered.
-        st.queue.clear();
-        self.work.notify_all();
         let deadline = Instant::now() + grace;
-        while st.workers > st.idle {
+        while st.workers > st.waiting {
             let now = Instant::now();
             if now >= deadline {
                 break;
@@ -298,6 +325,6 @@ impl Pool {
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
         }
-        st.workers - st.idle
+        st.workers - st.waiting
     }
 }

@@ -1,20 +1,24 @@
-//! What a worker thread does: serve connections one after another (the HTTP connection
-//! loop over the socket, with the pool's phases, the body budget and the response write
-//! window as its hooks), linger after a last answer, and take the next connection from the
-//! pool until it sits idle too long. Also the state every worker shares, and applying the
+//! What a worker thread does: serve connections in turns (the HTTP connection loop over
+//! the socket, with the pool's phases, the body budget and the response write window as its
+//! hooks), park a connection in the room between requests, linger after a last answer, and
+//! take the next ready connection from the room until it sits idle too long. One read
+//! buffer per worker, lent to each turn. Also the state every worker shares, and applying the
 //! one-time lowering of derived limits that [`Capacity`] decides from `x-fc-function-memory`.
 //!
 //! It does not accept connections or decide where they go: that is the acceptor's
-//! (`server/mod.rs`) and the pool's.
+//! (`acceptor.rs`) and the pool's.
 
 use std::io::Read;
+use std::mem;
 use std::net::{Shutdown, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::paced::PacedWriter;
-use super::pool::{Pool, Slot};
+use super::pool::{Next, Pool};
+use super::room::{Conn, Room};
+use super::slot::Slot;
 use super::Serve;
 use crate::config::{Capacity, Config};
 use crate::http::{
@@ -31,6 +35,8 @@ const LINGER_BYTES: usize = 64 * 1024;
 /// What every worker shares.
 pub(super) struct Shared {
     pub(super) pool: Pool,
+    /// Connections between requests.
+    pub(super) room: Room,
     service: Box<dyn Serve>,
     budget: BodyBudget,
     pub(super) config: Config,
@@ -53,6 +59,7 @@ impl Shared {
         };
         Shared {
             pool,
+            room: Room::default(),
             service,
             budget,
             config,
@@ -83,11 +90,23 @@ impl Shared {
 }
 
 /// A worker thread: serves connections until idle for too long or draining.
-pub(super) fn worker(shared: &Shared, slot: &Arc<Slot>, first: TcpStream) {
-    let mut next = Some(first);
-    while let Some(stream) = next {
-        serve_connection(shared, slot, stream);
-        next = shared.pool.next(slot);
+/// `keep` starts the keeper when the pool asks for it.
+pub(super) fn worker(shared: &Shared, slot: &Arc<Slot>, first: Conn, keep: impl Fn()) {
+    let mut buf = Vec::new();
+    let mut conn = first;
+    loop {
+        if let Some(idle) = serve_connection(shared, slot, conn, &mut buf) {
+            // Refused (room closed or unusable): dropping it closes it.
+            let _ = shared.room.park(idle);
+        }
+        conn = match shared.pool.next(slot, &shared.room) {
+            Next::Serve(c) => c,
+            Next::ServeAndKeep(c) => {
+                keep();
+                c
+            }
+            Next::Exit => break,
+        };
     }
     shared.pool.exit(slot);
 }
@@ -97,6 +116,7 @@ struct SlotHooks<'a> {
     pool: &'a Pool,
     budget: &'a BodyBudget,
     window: &'a Window,
+    room: &'a Room,
     upgrade: Option<OnUpgrade>,
 }
 
@@ -105,7 +125,7 @@ impl Hooks for SlotHooks<'_> {
         if phase == Phase::Active {
             self.window.reset();
         }
-        self.slot.enter(phase, self.pool)
+        self.slot.enter(phase, self.pool.draining_flag())
     }
     fn draining(&self) -> bool {
         self.pool.draining()
@@ -116,21 +136,35 @@ impl Hooks for SlotHooks<'_> {
     fn upgraded(&mut self, on_upgrade: OnUpgrade) {
         self.upgrade = Some(on_upgrade);
     }
+    fn park(&mut self) -> bool {
+        self.room.open()
+    }
 }
 
-fn serve_connection(shared: &Shared, slot: &Slot, stream: TcpStream) {
+/// One turn of a connection: serves it until it ends (closed here) or parks (returned, to
+/// wait in the room). `buf` is the worker's read buffer, lent to the turn.
+fn serve_connection(shared: &Shared, slot: &Slot, conn: Conn, buf: &mut Vec<u8>) -> Option<Conn> {
     let (pool, cfg) = (&shared.pool, &shared.config);
-    let _ = stream.set_nodelay(true);
-    let stream = Arc::new(stream);
+    let Conn {
+        stream,
+        read_timeout,
+        write_timeout,
+    } = conn;
     slot.attach(stream.clone());
-    let mut reader = ConnReader::new(&*stream, shared.limits.max_head);
+    let mut reader = ConnReader::resume(
+        &*stream,
+        mem::take(buf),
+        shared.limits.max_head,
+        read_timeout,
+    );
     let window = Window::new(cfg.write_timeout, shared.limits.min_rate);
-    let mut writer = PacedWriter::new(&stream, &window);
+    let mut writer = PacedWriter::resume(&stream, &window, write_timeout);
     let mut hooks = SlotHooks {
         slot,
         pool,
         budget: &shared.budget,
         window: &window,
+        room: &shared.room,
         upgrade: None,
     };
     let mut service = |req: http::Request<'_>| {
@@ -152,16 +186,29 @@ fn serve_connection(shared: &Shared, slot: &Slot, stream: TcpStream) {
         log::error!("connection aborted by a panic outside the handler");
         CloseReason::Broken
     });
-    if let (CloseReason::Upgraded, Some(cb)) = (why, hooks.upgrade.take()) {
-        upgraded(&stream, reader.buffered().to_vec(), cb, pool);
-        return;
-    }
+    let write_timeout = writer.applied();
+    let upgrade = hooks.upgrade.take();
     let unread = !reader.buffered().is_empty();
-    match why.end() {
-        End::Linger => linger(&stream, slot, pool),
-        End::Done if unread => linger(&stream, slot, pool),
-        End::Done | End::Abort => {}
+    let early = match (why, &upgrade) {
+        (CloseReason::Upgraded, Some(_)) => reader.buffered().to_vec(),
+        _ => Vec::new(),
+    };
+    let read_timeout;
+    (*buf, read_timeout) = reader.recycle();
+    match (why.end(), upgrade) {
+        (_, Some(cb)) if why == CloseReason::Upgraded => upgraded(&stream, early, cb, pool),
+        (End::Park, _) => {
+            return Some(Conn {
+                stream,
+                read_timeout,
+                write_timeout,
+            })
+        }
+        (End::Linger, _) => linger(&stream, slot, pool),
+        (End::Done, _) if unread => linger(&stream, slot, pool),
+        (End::Done | End::Abort, _) => {}
     }
+    None
 }
 
 /// Runs an upgrade callback on this worker with the raw connection (the slot stays
@@ -186,7 +233,7 @@ fn upgraded(stream: &TcpStream, early: Vec<u8>, cb: OnUpgrade, pool: &Pool) {
 /// of the worker's frame until a connection closes this way.
 #[inline(never)]
 fn linger(stream: &TcpStream, slot: &Slot, pool: &Pool) {
-    slot.enter(Phase::Head, pool);
+    slot.enter(Phase::Head, pool.draining_flag());
     let _ = stream.shutdown(Shutdown::Write);
     let _ = stream.set_read_timeout(Some(LINGER));
     let mut buf = [0u8; 4096];

@@ -6,7 +6,8 @@
 //! socket, which wakes a thread blocked in `accept`), signals to processes and process
 //! groups, waiting for children without and with reaping (`waitid` with `WNOWAIT`,
 //! `waitpid`), and the parent-death signal a child sets between `fork` and `exec`; in
-//! [`entry`], the process entry point that skips std's runtime set-up.
+//! [`entry`], the process entry point that skips std's runtime set-up; in [`poll`], the
+//! readiness set (`epoll`) idle connections wait in.
 //! The project takes no `libc` crate: the few functions are declared here, with the
 //! x86_64/aarch64 Linux constants they need. Nothing here decides policy; the server and
 //! the `process` module do.
@@ -14,6 +15,7 @@
 #![allow(unsafe_code)]
 
 pub(crate) mod entry;
+pub(crate) mod poll;
 
 use std::io;
 use std::os::fd::RawFd;

@@ -14,41 +14,103 @@ use crate::http::Echo;
 use crate::TestServer;
 
 #[test]
-fn longest_idle_connection_is_evicted_when_workers_run_out() {
+fn idle_keep_alive_connections_hold_no_worker() {
+    // Two workers, six keep-alive clients: between requests the connections wait in the
+    // room, so every client is served in turn and none is closed to make room.
+    let s = TestServer::start(|c| c.max_workers = fc_runtime::Setting::Fixed(2), Echo);
+    let mut conns: Vec<Conn> = (0..6).map(|_| Conn::open(s.addr)).collect();
+    for round in 0..3 {
+        for (i, c) in conns.iter_mut().enumerate() {
+            let r = c.send(&invoke_raw(&format!("{round}-{i}")));
+            assert_eq!(
+                r.read_response(false).unwrap().text(),
+                format!("Hello, {round}-{i}")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    s.stop();
+}
+
+#[test]
+fn longest_expendable_connection_is_evicted_when_workers_run_out() {
+    // Two workers held by clients still sending their heads; a third client is served by
+    // closing the oldest of them (a), not the newer one (b).
     let s = TestServer::start(|c| c.max_workers = fc_runtime::Setting::Fixed(2), Echo);
     let mut a = Conn::open(s.addr);
+    a.stream.write_all(b"POST /invoke HT").unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    let mut b = Conn::open(s.addr);
+    b.stream.write_all(b"POST /invoke HT").unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    let mut c = Conn::open(s.addr);
+    let r = c.send(&invoke_raw("c")).read_response(false).unwrap();
+    assert_eq!(r.text(), "Hello, c");
+    assert!(
+        a.is_closed(Duration::from_secs(2)),
+        "oldest expendable connection closed"
+    );
+    let rest = invoke_raw("b");
+    let r = b
+        .send(&rest["POST /invoke HT".len()..])
+        .read_response(false);
     assert_eq!(
-        a.send(&invoke_raw("a"))
+        r.unwrap().text(),
+        "Hello, b",
+        "the newer one finishes its head"
+    );
+    s.stop();
+}
+
+/// `/invoke` sleeps 400 ms when the event is `slow`.
+struct Sleepy;
+
+impl Handler for Sleepy {
+    fn invoke(&self, event: Vec<u8>, _: &Context) -> Result<Vec<u8>, HandlerError> {
+        if event == b"slow" {
+            std::thread::sleep(Duration::from_millis(400));
+        }
+        Ok(event)
+    }
+}
+
+#[test]
+fn a_parked_request_does_not_wait_for_a_busy_worker() {
+    // One worker serves both connections (b connects while it waits in the room), and both
+    // park. Then, while that worker sleeps in a's slow call, b's request is served by
+    // another worker, which the keeper starts, not after the slow call.
+    let s = TestServer::start(|c| c.max_workers = fc_runtime::Setting::Fixed(4), Sleepy);
+    let mut a = Conn::open(s.addr);
+    assert_eq!(
+        a.send(&invoke_raw("warm"))
             .read_response(false)
             .unwrap()
-            .status,
-        200
+            .text(),
+        "warm"
     );
     std::thread::sleep(Duration::from_millis(50));
     let mut b = Conn::open(s.addr);
     assert_eq!(
-        b.send(&invoke_raw("b"))
-            .read_response(false)
-            .unwrap()
-            .status,
-        200
-    );
-    // Both workers hold idle keep-alive connections; a third client still gets served...
-    let mut c = Conn::open(s.addr);
-    let r = c.send(&invoke_raw("c")).read_response(false).unwrap();
-    assert_eq!(r.text(), "Hello, c");
-    // ...by closing the longest-idle one (a), not the newer one (b).
-    assert!(
-        a.is_closed(Duration::from_secs(2)),
-        "oldest idle connection closed"
-    );
-    assert_eq!(
-        b.send(&invoke_raw("b2"))
+        b.send(&invoke_raw("warm"))
             .read_response(false)
             .unwrap()
             .text(),
-        "Hello, b2"
+        "warm"
     );
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(100)); // both parked, workers waiting
+        let start = Instant::now();
+        a.send(&invoke_raw("slow"));
+        std::thread::sleep(Duration::from_millis(20)); // the slow call is in progress
+        let r = b.send(&invoke_raw("fast")).read_response(false).unwrap();
+        let waited = start.elapsed();
+        assert_eq!(r.text(), "fast");
+        assert!(
+            waited < Duration::from_millis(300),
+            "waited {waited:?} behind the slow call"
+        );
+        assert_eq!(a.read_response(false).unwrap().text(), "slow");
+    }
     s.stop();
 }
 

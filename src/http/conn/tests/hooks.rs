@@ -121,3 +121,63 @@ fn body_budget_table() {
         assert_eq!(budget.used(), held, "{wire:?}");
     }
 }
+
+/// Parks whenever asked, counting the questions.
+struct Parker(usize);
+
+impl Hooks for Parker {
+    fn phase(&mut self, _: Phase) -> bool {
+        true
+    }
+    fn draining(&self) -> bool {
+        false
+    }
+    fn park(&mut self) -> bool {
+        self.0 += 1;
+        true
+    }
+}
+
+#[test]
+fn parks_only_after_an_answer_with_nothing_buffered() {
+    let one = format!("GET / HTTP/1.1\r\n{H}\r\n");
+    // (wire, split at, answers before parking, park questions, how it ends)
+    let table: &[(String, Vec<usize>, usize, usize, CloseReason)] = &[
+        // A new connection reads first; after its answer it parks.
+        (one.clone(), vec![], 1, 1, CloseReason::Parked),
+        // Pipelined: the second request is already buffered, so no park between them.
+        (one.repeat(2), vec![], 2, 1, CloseReason::Parked),
+        // The second request arrives in a later read: the loop parks after the first.
+        (one.repeat(2), vec![one.len()], 1, 1, CloseReason::Parked),
+        // Nothing at all: the peer closed, never asked.
+        (String::new(), vec![], 0, 0, CloseReason::PeerClosed),
+    ];
+    for (wire, cuts, answers, asked, why) in table {
+        let mut src = ConnReader::new(
+            Split {
+                data: wire.as_bytes(),
+                pos: 0,
+                cuts: cuts.clone(),
+            },
+            4096,
+        );
+        let mut hooks = Parker(0);
+        let mut out = Vec::new();
+        let end = serve(&mut src, &mut out, &limits(), &mut echo, &mut hooks);
+        let s = String::from_utf8_lossy(&out);
+        assert_eq!(
+            (s.matches("HTTP/1.1 200").count(), hooks.0, end),
+            (*answers, *asked, *why),
+            "{wire:?} cut at {cuts:?}"
+        );
+        assert!(!s.contains("close"), "a parked connection stays open: {s}");
+        assert_eq!(
+            end.end(),
+            if *why == CloseReason::Parked {
+                End::Park
+            } else {
+                End::Done
+            }
+        );
+    }
+}
