@@ -116,7 +116,7 @@ pub use http::{
     Headers, Limits, OnUpgrade, Request, RequestBody, Response, ResponseBody, StopSignal, Upgraded,
     Version,
 };
-pub use server::{splice, Background, Server, ShutdownHandle};
+pub use server::{blocking, splice, Background, Server, ShutdownHandle};
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

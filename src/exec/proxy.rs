@@ -81,8 +81,11 @@ impl Proxy {
         let call = Call::new("POST", &self.event_path, self.deadline(ctx))
             .headers(&h)
             .body(&event);
-        let mut reply = self.client.call(call).map_err(unreachable)?;
-        let result = reply.read_to_vec(MAX_RESULT).map_err(unreachable)?;
+        let (reply, result) = crate::server::blocking(|| {
+            let mut reply = self.client.call(call).map_err(unreachable)?;
+            let result = reply.read_to_vec(MAX_RESULT).map_err(unreachable)?;
+            Ok::<_, HandlerError>((reply, result))
+        })?;
         if reply.status >= self.error_status {
             return Err(HandlerError::new(
                 format!("AppStatus{}", reply.status),
@@ -100,9 +103,9 @@ impl Proxy {
         let reply = match req.body.len_hint() {
             Some(n) if n <= REPLAYABLE => {
                 let body = req.body.to_vec()?;
-                self.client.call(call.body(&body))
+                crate::server::blocking(|| self.client.call(call.body(&body)))
             }
-            len => self.client.call(call.stream(&mut req.body, len)),
+            len => crate::server::blocking(|| self.client.call(call.stream(&mut req.body, len))),
         }
         .map_err(unreachable)?;
         answer(reply, req.method == "HEAD")

@@ -29,6 +29,7 @@ mod splice;
 mod worker;
 
 pub use background::Background;
+pub use pool::blocking;
 pub use splice::splice;
 
 use std::io;

@@ -1,15 +1,19 @@
 //! Where a connection goes and the threads that take it: [`place`] parks it for a waiting
 //! worker, starts a worker for it, or answers the fast 503 ([`reject`]); [`work`] is a
 //! worker thread's body; and the keeper, a thread that makes sure a request on a parked
-//! connection never waits for a worker that is busy for long.
+//! connection never waits long for a busy worker.
 //!
 //! Workers are few while requests are short: each comes back to the room and takes the
-//! next ready connection itself, without sleeping. When every worker is busy and a ready
-//! connection waited a whole tick (1 ms, up to 4) with none of them coming back, the keeper
-//! claims what is ready and places it like a new connection: a new worker up to the cap,
-//! else the 503. The keeper starts with the first worker that finds every worker busy while
-//! connections are parked (never on the cold-start path) and sleeps whenever a worker waits
-//! in the room. Nothing here serves a request or accepts a connection.
+//! next ready connection itself, without sleeping. The keeper ticks (1 ms, doubling to 4
+//! while it claims nothing) only while every worker is busy and connections are parked.
+//! When no worker came back for a whole tick, it claims everything ready and places it like
+//! a new connection: a new worker each, up to the cap, else the 503. When workers come back
+//! but each finds a connection ready at once (a backlog that lasts), it claims one per tick
+//! while fewer workers than CPUs are running, not counting those waiting inside
+//! [`blocking`](super::blocking) (exec mode's wait for its app). It starts with the first
+//! worker that finds every worker busy while connections are parked (never on the
+//! cold-start path) and sleeps whenever a worker waits in the room. Nothing here serves a
+//! request or accepts a connection.
 
 use std::io::Read;
 use std::net::{Shutdown, TcpStream};
@@ -18,7 +22,7 @@ use std::thread;
 use std::time::Duration;
 
 use super::paced::PacedWriter;
-use super::pool::Placement;
+use super::pool::{Placement, Watch};
 use super::room::{Conn, Take};
 use super::slot::Slot;
 use super::worker::{worker, Shared};
@@ -92,10 +96,35 @@ fn start_keeper(shared: &Arc<Shared>) {
     }
 }
 
+/// How long a keeper's tick is, first and at most (doubling while nothing is claimed).
+const TICK: Duration = Duration::from_millis(1);
+const TICK_MAX: Duration = Duration::from_millis(4);
+
 fn keep(shared: &Arc<Shared>) {
-    while shared.pool.watch(&shared.room) {
-        while let Take::Conn(conn) = shared.room.take(Some(Duration::ZERO)) {
+    let cpus = sys::cpus();
+    let mut tick = TICK;
+    loop {
+        // Claim everything ready when no worker came back for a whole tick. When workers
+        // come back and always find a connection ready (a backlog that lasts), one more
+        // worker per tick while fewer workers than CPUs are running: the others wait on the
+        // app behind the proxy, and one more lets one more request wait at once.
+        let most = match shared.pool.watch(&shared.room, tick) {
+            Watch::Drain => return,
+            Watch::Stuck => usize::MAX,
+            Watch::Backlog { running } if running < cpus => 1,
+            Watch::Backlog { .. } | Watch::Calm => 0,
+        };
+        let mut claimed = 0;
+        while claimed < most {
+            let Take::Conn(conn) = shared.room.take(Some(Duration::ZERO)) else {
+                break;
+            };
             place(shared, conn);
+            claimed += 1;
         }
+        tick = match claimed {
+            0 => (tick * 2).min(TICK_MAX),
+            _ => TICK,
+        };
     }
 }

@@ -29,6 +29,8 @@ struct State {
     evicting: usize,
     /// Times a worker came back to wait (the keeper's sign of progress).
     returns: u64,
+    /// Times a worker found nothing ready and slept (the keeper's sign of no backlog).
+    idles: u64,
     keeper: Keeper,
     slots: Vec<Arc<Slot>>,
 }
@@ -45,10 +47,6 @@ enum Keeper {
     /// Gone (draining, or it could not start).
     Gone,
 }
-
-/// How long a keeper's tick is, first and at most (doubling while nothing needs claiming).
-const TICK: Duration = Duration::from_millis(1);
-const TICK_MAX: Duration = Duration::from_millis(4);
 
 /// The shared pool. Workers call [`Pool::next`] and [`Pool::exit`]; the acceptor calls
 /// [`Pool::dispatch`] and [`Pool::drain`]; the keeper calls [`Pool::watch`].
@@ -75,6 +73,60 @@ pub enum Placement {
     Reject(Conn),
 }
 
+/// What a keeper's tick saw, every worker busy at its end while connections are parked.
+pub enum Watch {
+    /// No worker came back during the tick: a ready connection may have waited all of it.
+    Stuck,
+    /// Workers came back and each found a connection ready at once: a backlog. `running`:
+    /// the busy workers not waiting on something else ([`blocking`]).
+    Backlog { running: usize },
+    /// Some worker found nothing ready: no backlog worth a worker.
+    Calm,
+    /// The pool drains: the keeper leaves.
+    Drain,
+}
+
+/// Workers inside [`blocking`] (all servers of the process: one in practice).
+static BLOCKED: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs `f`, a wait on something other than the CPU (a database, another service; exec
+/// mode's wait for its app), with the calling worker counted as blocked meanwhile.
+///
+/// Workers are few while requests are short: each takes the next ready connection itself.
+/// When requests queue and fewer workers than CPUs are running, because the others wait
+/// inside `blocking`, the server adds a worker each millisecond the queue lasts, so one more
+/// request can wait at once (Go's hand-off of a thread stuck in a system call). Without it,
+/// a handler that waits is still safe: a ready request never waits longer than a few
+/// milliseconds behind workers that all stopped coming back. Call it from a handler.
+///
+/// ```
+/// use fc_runtime::{blocking, Context, HandlerError};
+///
+/// fn handler(event: Vec<u8>, _: &Context) -> Result<Vec<u8>, HandlerError> {
+///     // e.g. a query to a database over the network
+///     let row = blocking(|| {
+///         std::thread::sleep(std::time::Duration::from_millis(1));
+///         event
+///     });
+///     Ok(row)
+/// }
+/// # assert_eq!(handler(b"x".to_vec(), &fc_runtime::testing::ContextBuilder::new().build()).unwrap(), b"x");
+/// ```
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    struct Count;
+    impl Drop for Count {
+        fn drop(&mut self) {
+            BLOCKED.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    BLOCKED.fetch_add(1, Ordering::SeqCst);
+    let _count = Count;
+    f()
+}
+
+/// A wait in the room longer than this slept (a ready connection is taken in a few µs).
+const SLEPT: Duration = Duration::from_micros(30);
+
 /// What a worker does next.
 pub enum Next {
     /// Serve this connection.
@@ -95,6 +147,7 @@ impl Pool {
                 workers: 0,
                 evicting: 0,
                 returns: 0,
+                idles: 0,
                 keeper: Keeper::Absent,
                 slots: Vec::new(),
             }),
@@ -220,9 +273,14 @@ impl Pool {
             st.waiting += 1;
             st.returns = st.returns.wrapping_add(1);
             drop(st);
+            let asked = Instant::now();
             let got = room.take(Some(step));
+            let slept = asked.elapsed() > SLEPT;
             st = self.lock();
             st.waiting -= 1;
+            if slept {
+                st.idles = st.idles.wrapping_add(1);
+            }
             match got {
                 Take::Conn(conn) => {
                     if st.waiting > 0 || room.len() == 0 {
@@ -263,32 +321,35 @@ impl Pool {
         self.lock().keeper = Keeper::Gone;
     }
 
-    /// The keeper's wait: returns `true` when a ready connection may have waited a whole
-    /// tick with every worker busy (the keeper then claims what is ready), `false` when the
-    /// pool drains. Sleeps while a worker waits in the room or nothing is parked.
-    pub fn watch(&self, room: &Room) -> bool {
+    /// The keeper's wait: sleeps while a worker waits in the room or nothing is parked;
+    /// otherwise waits one `tick` and says what it saw ([`Watch`]).
+    pub fn watch(&self, room: &Room, tick: Duration) -> Watch {
         let mut st = self.lock();
-        let mut tick = TICK;
         loop {
             if self.draining() {
                 st.keeper = Keeper::Gone;
-                return false;
+                return Watch::Drain;
             }
             if st.waiting == 0 && room.len() > 0 {
                 st.keeper = Keeper::Ticking;
-                let seen = st.returns;
+                let seen = (st.returns, st.idles);
                 st = self
                     .watch
                     .wait_timeout(st, tick)
                     .unwrap_or_else(|p| p.into_inner())
                     .0;
-                if st.waiting == 0 && st.returns == seen && !self.draining() {
-                    return true;
+                if st.waiting == 0 && room.len() > 0 && !self.draining() {
+                    let blocked = BLOCKED.load(Ordering::SeqCst);
+                    return match (st.returns == seen.0, st.idles == seen.1) {
+                        (true, _) => Watch::Stuck,
+                        (false, true) => Watch::Backlog {
+                            running: (st.workers - st.waiting).saturating_sub(blocked),
+                        },
+                        (false, false) => Watch::Calm,
+                    };
                 }
-                tick = (tick * 2).min(TICK_MAX);
             } else {
                 st.keeper = Keeper::Asleep;
-                tick = TICK;
                 st = self.watch.wait(st).unwrap_or_else(|p| p.into_inner());
             }
         }

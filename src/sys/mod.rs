@@ -35,6 +35,23 @@ extern "C" {
     fn recv(fd: i32, buf: *mut u8, len: usize, flags: i32) -> isize;
     fn write(fd: i32, buf: *const u8, len: usize) -> isize;
     fn pthread_sigmask(how: i32, set: *const SigSet, old: *mut SigSet) -> i32;
+    fn sched_getaffinity(pid: i32, size: usize, mask: *mut u64) -> i32;
+}
+
+/// CPUs this process may run on: its affinity mask (`taskset`), 1 if unknown. (std's
+/// `available_parallelism` also reads cgroup quotas, at the cost of ~14 KB of binary.)
+pub fn cpus() -> usize {
+    let mut mask = [0u64; 16];
+    // SAFETY: `mask` is valid, writable room for 1024 CPU bits, the size passed.
+    let r = unsafe { sched_getaffinity(0, std::mem::size_of_val(&mask), mask.as_mut_ptr()) };
+    match r {
+        0 => mask
+            .iter()
+            .map(|w| w.count_ones() as usize)
+            .sum::<usize>()
+            .max(1),
+        _ => 1,
+    }
 }
 
 /// `sigset_t` as the C library lays it out on Linux (1024 bits).
@@ -315,6 +332,17 @@ pub fn die_with_parent(cmd: &mut Command, sig: i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cpus_follow_the_affinity_mask() {
+        let n = cpus();
+        assert!(n >= 1);
+        let out = std::process::Command::new("nproc").output();
+        if let Some(out) = out.ok().filter(|o| o.status.success()) {
+            let nproc: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+            assert_eq!(n, nproc, "nproc counts the same mask");
+        }
+    }
 
     #[test]
     fn siginfo_is_the_kernel_size() {
