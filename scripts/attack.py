@@ -287,8 +287,10 @@ def wrk(conns, seconds, memory_mb=None):
             "info": True,
             "detail": (f"{reqs.group(1) if reqs else '?'} requests, socket errors: "
                        f"{errors.group(1) if errors else 'none'}, non-2xx: "
-                       f"{non2xx.group(1) if non2xx else 0}: connections beyond the derived "
-                       f"worker cap evict idle keep-alive ones; exit {rc}"),
+                       f"{non2xx.group(1) if non2xx else 0} (twice as many keep-alive "
+                       f"connections as the derived worker cap: between requests they wait in "
+                       f"the room, not in a worker); RSS/fds/threads under load end {stat}; "
+                       f"exit {rc}"),
         }
     return {
         "stage": f"wrk -c{conns}",
