@@ -122,7 +122,7 @@ impl Child {
         cmd.process_group(0);
         sys::die_with_parent(&mut cmd, sys::SIGKILL);
         let started = Instant::now();
-        let mut child = if thread::current().name() == Some("main") {
+        let mut child = if sys::is_main_thread() {
             cmd.spawn()?
         } else {
             spawner()?.send(cmd)?

@@ -36,6 +36,15 @@ extern "C" {
     fn write(fd: i32, buf: *const u8, len: usize) -> isize;
     fn pthread_sigmask(how: i32, set: *const SigSet, old: *mut SigSet) -> i32;
     fn sched_getaffinity(pid: i32, size: usize, mask: *mut u64) -> i32;
+    fn gettid() -> i32;
+    fn getpid() -> i32;
+}
+
+/// True on the process's main thread (its thread id is the process id). std's thread name
+/// cannot say so after `entry!`, which skips the runtime set-up that names it.
+pub fn is_main_thread() -> bool {
+    // SAFETY: both calls take no arguments, cannot fail and touch no memory of ours.
+    unsafe { gettid() == getpid() }
 }
 
 /// CPUs this process may run on: its affinity mask (`taskset`), 1 if unknown. (std's
@@ -332,6 +341,15 @@ pub fn die_with_parent(cmd: &mut Command, sig: i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn main_thread_is_the_one_std_names_main() {
+        // Under the test harness std's runtime set-up ran, so its name is the reference
+        // (tests run on the main thread only with one test thread).
+        let named = std::thread::current().name() == Some("main");
+        assert_eq!(is_main_thread(), named);
+        assert!(!std::thread::spawn(is_main_thread).join().unwrap());
+    }
 
     #[test]
     fn cpus_follow_the_affinity_mask() {

@@ -408,6 +408,14 @@ fn readiness_by_tcp_and_by_path() {
         ready.trim_end_matches('s').parse::<f64>().unwrap() * 1000.0
     };
     assert!(ms > 0.0 && ms < 10_000.0, "{ready}");
+    // The app was started from the main thread: no spawner thread was made for it (one
+    // would sit between the start and the app's exec on the cold-start path).
+    let names: Vec<String> = std::fs::read_dir(format!("/proc/{}/task", e.child.id()))
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|n| n.trim().to_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n == "fc-spawner"), "{names:?}");
 }
 
 #[test]
