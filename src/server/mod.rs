@@ -19,6 +19,7 @@
 
 mod acceptor;
 mod background;
+mod blocking;
 mod markers;
 mod paced;
 mod placement;
@@ -29,7 +30,7 @@ mod splice;
 mod worker;
 
 pub use background::Background;
-pub use pool::blocking;
+pub use blocking::blocking;
 pub use splice::splice;
 
 use std::io;

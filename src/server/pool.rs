@@ -1,22 +1,17 @@
-//! The bounded, elastic worker pool and the per-worker [`Slot`] that says what its
-//! connection is doing, so the acceptor can make room without hurting real requests.
-//!
-//! A worker serves one connection at a time on a blocking socket; between requests the
-//! connection parks in the [`Room`] and the worker waits there for whichever connection has
-//! bytes next. Threads are spawned on demand up to the cap and exit after sitting idle (the
-//! last one stays while connections are parked). When every worker is taken, the acceptor
-//! evicts the longest *expendable* connection (a worker's connection still idle or sending
-//! its head) by shutting its socket down; a connection with a request in progress is never
-//! touched. Only when nothing is expendable does [`Pool::dispatch`] hand the connection back
-//! for a fast 503. There is no queue beyond the room: a connection parks only while a worker
-//! waits there or is being freed. The pool also tells the keeper (`keeper.rs`) when every
-//! worker is busy while connections are parked, and says when a ready one waited a whole
-//! tick with nobody free. This module does not speak HTTP.
+//! The bounded, elastic worker pool: how many workers there are and how many wait in the
+//! [`Room`]. Threads are spawned on demand up to the cap and exit after sitting idle (the
+//! last one stays while connections are parked). A connection parks only while a worker
+//! waits there or is being freed; else it gets a new worker, else the longest *expendable*
+//! connection (a worker's, still idle or sending its head: see [`Slot`]) is evicted for it,
+//! else [`Pool::dispatch`] hands it back for the fast 503. The pool also wakes the keeper
+//! (`placement.rs`) when every worker is busy while connections are parked, and tells it
+//! what each tick saw ([`Watch`]). It does not speak HTTP and starts no thread.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::blocking::blocked_workers;
 use super::room::{Conn, Room, Take};
 use super::slot::Slot;
 
@@ -35,7 +30,7 @@ struct State {
     slots: Vec<Arc<Slot>>,
 }
 
-/// The keeper thread's state (`keeper.rs`).
+/// The keeper thread's state (`placement.rs`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Keeper {
     /// Not started (nothing was ever parked while every worker was busy).
@@ -78,50 +73,12 @@ pub enum Watch {
     /// No worker came back during the tick: a ready connection may have waited all of it.
     Stuck,
     /// Workers came back and each found a connection ready at once: a backlog. `running`:
-    /// the busy workers not waiting on something else ([`blocking`]).
+    /// the busy workers not inside `fc_runtime::blocking`.
     Backlog { running: usize },
     /// Some worker found nothing ready: no backlog worth a worker.
     Calm,
     /// The pool drains: the keeper leaves.
     Drain,
-}
-
-/// Workers inside [`blocking`] (all servers of the process: one in practice).
-static BLOCKED: AtomicUsize = AtomicUsize::new(0);
-
-/// Runs `f`, a wait on something other than the CPU (a database, another service; exec
-/// mode's wait for its app), with the calling worker counted as blocked meanwhile.
-///
-/// Workers are few while requests are short: each takes the next ready connection itself.
-/// When requests queue and fewer workers than CPUs are running, because the others wait
-/// inside `blocking`, the server adds a worker each millisecond the queue lasts, so one more
-/// request can wait at once (Go's hand-off of a thread stuck in a system call). Without it,
-/// a handler that waits is still safe: a ready request never waits longer than a few
-/// milliseconds behind workers that all stopped coming back. Call it from a handler.
-///
-/// ```
-/// use fc_runtime::{blocking, Context, HandlerError};
-///
-/// fn handler(event: Vec<u8>, _: &Context) -> Result<Vec<u8>, HandlerError> {
-///     // e.g. a query to a database over the network
-///     let row = blocking(|| {
-///         std::thread::sleep(std::time::Duration::from_millis(1));
-///         event
-///     });
-///     Ok(row)
-/// }
-/// # assert_eq!(handler(b"x".to_vec(), &fc_runtime::testing::ContextBuilder::new().build()).unwrap(), b"x");
-/// ```
-pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    struct Count;
-    impl Drop for Count {
-        fn drop(&mut self) {
-            BLOCKED.fetch_sub(1, Ordering::SeqCst);
-        }
-    }
-    BLOCKED.fetch_add(1, Ordering::SeqCst);
-    let _count = Count;
-    f()
 }
 
 /// A wait in the room longer than this slept (a ready connection is taken in a few µs).
@@ -339,7 +296,7 @@ impl Pool {
                     .unwrap_or_else(|p| p.into_inner())
                     .0;
                 if st.waiting == 0 && room.len() > 0 && !self.draining() {
-                    let blocked = BLOCKED.load(Ordering::SeqCst);
+                    let blocked = blocked_workers();
                     return match (st.returns == seen.0, st.idles == seen.1) {
                         (true, _) => Watch::Stuck,
                         (false, true) => Watch::Backlog {
