@@ -26,6 +26,8 @@ struct State {
     returns: u64,
     /// Times a worker found nothing ready and slept (the keeper's sign of no backlog).
     idles: u64,
+    /// When parked connections were last checked for `idle`.
+    swept: Instant,
     keeper: Keeper,
     slots: Vec<Arc<Slot>>,
 }
@@ -105,6 +107,7 @@ impl Pool {
                 evicting: 0,
                 returns: 0,
                 idles: 0,
+                swept: Instant::now(),
                 keeper: Keeper::Absent,
                 slots: Vec::new(),
             }),
@@ -160,7 +163,7 @@ impl Pool {
             st.slots.push(slot.clone());
             return Placement::Spawn(slot, conn);
         }
-        if Self::evict_oldest(&st.slots) {
+        if Slot::evict_oldest(&st.slots) {
             st.evicting += 1;
             return match room.park(conn) {
                 Ok(()) => Placement::Parked,
@@ -184,32 +187,17 @@ impl Pool {
             return true;
         }
         let mut st = self.lock();
-        let done = Self::evict_oldest(&st.slots);
+        let done = Slot::evict_oldest(&st.slots);
         if done {
             st.evicting += 1;
         }
         done
     }
 
-    fn evict_oldest(slots: &[Arc<Slot>]) -> bool {
-        // Retry if the chosen one turned active between the scan and the eviction.
-        for _ in 0..3 {
-            let oldest = slots
-                .iter()
-                .filter_map(|s| s.expendable_since().map(|t| (t, s)))
-                .min_by_key(|(t, _)| *t);
-            match oldest {
-                None => return false,
-                Some((t, s)) if s.evict(Some(t)) => return true,
-                Some(_) => continue,
-            }
-        }
-        false
-    }
-
     /// Called by a worker whose connection ended or parked; then waits in the room for the
-    /// next connection with bytes. Waits in steps that also close connections idle too long;
-    /// exits after `linger` without work, unless it is the last worker watching the room.
+    /// next connection with bytes, in steps. Every step's worth of time, one worker coming
+    /// back closes the connections parked longer than `idle` (under load or not); a worker
+    /// exits after `linger` without work, unless it is the last one watching the room.
     pub fn next(&self, slot: &Slot, room: &Room) -> Next {
         let evicted = slot.release();
         let mut st = self.lock();
@@ -232,11 +220,20 @@ impl Pool {
             drop(st);
             let asked = Instant::now();
             let got = room.take(Some(step));
-            let slept = asked.elapsed() > SLEPT;
+            let now = Instant::now();
             st = self.lock();
             st.waiting -= 1;
-            if slept {
+            if now - asked > SLEPT {
                 st.idles = st.idles.wrapping_add(1);
+            }
+            if !self.idle.is_zero() && now.saturating_duration_since(st.swept) >= step {
+                st.swept = now;
+                drop(st);
+                // Nothing can have been parked longer than the process has run.
+                if let Some(before) = now.checked_sub(self.idle) {
+                    room.close_idle(before);
+                }
+                st = self.lock();
             }
             match got {
                 Take::Conn(conn) => {
@@ -260,11 +257,6 @@ impl Pool {
                     return Next::Exit;
                 }
                 Take::Timeout => {
-                    if !self.idle.is_zero() {
-                        drop(st);
-                        room.close_idle(Instant::now() - self.idle);
-                        st = self.lock();
-                    }
                     if since.elapsed() >= self.linger && (st.waiting > 0 || room.len() == 0) {
                         return Next::Exit;
                     }

@@ -80,7 +80,7 @@ impl Slot {
     }
 
     /// How long this slot has been expendable, if it is.
-    pub(super) fn expendable_since(&self) -> Option<Instant> {
+    fn expendable_since(&self) -> Option<Instant> {
         let s = self.lock();
         match s.phase {
             SlotPhase::Conn(Phase::Idle | Phase::Head) => Some(s.since),
@@ -89,7 +89,7 @@ impl Slot {
     }
 
     /// Evicts the connection if it is still expendable since `since`.
-    pub(super) fn evict(&self, since: Option<Instant>) -> bool {
+    fn evict(&self, since: Option<Instant>) -> bool {
         let mut s = self.lock();
         let expendable = matches!(s.phase, SlotPhase::Conn(Phase::Idle | Phase::Head));
         if !expendable || since.is_some_and(|t| t != s.since) {
@@ -100,6 +100,23 @@ impl Slot {
             let _ = stream.shutdown(Shutdown::Both);
         }
         true
+    }
+
+    /// Evicts the longest-expendable of `slots`; `false` if none is expendable.
+    pub(super) fn evict_oldest(slots: &[Arc<Slot>]) -> bool {
+        // Retry if the chosen one turned active between the scan and the eviction.
+        for _ in 0..3 {
+            let oldest = slots
+                .iter()
+                .filter_map(|s| s.expendable_since().map(|t| (t, s)))
+                .min_by_key(|(t, _)| *t);
+            match oldest {
+                None => return false,
+                Some((t, s)) if s.evict(Some(t)) => return true,
+                Some(_) => continue,
+            }
+        }
+        false
     }
 
     /// Closes the connection if it waits for a request (the drain).

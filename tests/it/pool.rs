@@ -498,3 +498,42 @@ fn waits_marked_blocking_get_more_workers_while_requests_queue() {
         most[0], most[1]
     );
 }
+
+#[test]
+fn idle_connections_close_on_time_under_continuous_load() {
+    // One worker, kept busy by a client that never pauses: no wait in the room ever times
+    // out, yet a connection parked longer than the idle timeout is closed on time.
+    let s = TestServer::start(
+        |c| {
+            c.max_workers = fc_runtime::Setting::Fixed(1);
+            c.limits.idle_timeout = Duration::from_millis(300);
+        },
+        Echo,
+    );
+    let mut idle = Conn::open(s.addr);
+    let r = idle.send(&invoke_raw("then quiet")).read_response(false);
+    assert_eq!(r.unwrap().status, 200);
+    let parked = Instant::now();
+    let addr = s.addr;
+    let stop = Arc::new(AtomicBool::new(false));
+    let busy = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut c = Conn::open(addr);
+            while !stop.load(Ordering::SeqCst) {
+                let r = c.send(&invoke_raw("busy")).read_response(false);
+                assert_eq!(r.unwrap().status, 200);
+            }
+        })
+    };
+    let closed = idle.is_closed(Duration::from_secs(3));
+    let after = parked.elapsed();
+    stop.store(true, Ordering::SeqCst);
+    busy.join().expect("the busy client saw an error");
+    assert!(closed, "still open after {after:?}");
+    assert!(
+        after >= Duration::from_millis(300),
+        "closed early: {after:?}"
+    );
+    s.stop();
+}
