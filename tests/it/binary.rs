@@ -381,18 +381,30 @@ fn limits_derive_from_the_platform_memory_and_are_printed() {
 /// and a client that leaves mid-answer does not kill it (SIGPIPE ignored).
 #[test]
 fn closed_standard_descriptors_are_reopened_and_a_vanished_client_is_survived() {
-    let port = crate::exec::free_port();
-    let mut child = Command::new("sh")
-        .args([
-            "-c",
-            &format!("exec 0<&- 1>&- 2>&- {BIN} --host 127.0.0.1 --port {port}"),
-        ])
-        .spawn()
-        .unwrap();
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    wait_for("the binary to listen", || {
-        std::net::TcpStream::connect(addr).is_ok()
-    });
+    // A free port can be taken by another test between the probe and the bind: then the
+    // binary exits (it cannot listen) and the start is tried again on another port.
+    let (mut child, addr) = (0..5)
+        .find_map(|_| {
+            let port = crate::exec::free_port();
+            let mut child = Command::new("sh")
+                .args([
+                    "-c",
+                    &format!("exec 0<&- 1>&- 2>&- {BIN} --host 127.0.0.1 --port {port}"),
+                ])
+                .spawn()
+                .unwrap();
+            let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+            let mut exited = false;
+            wait_for("the binary to listen or exit", || {
+                exited = child.try_wait().unwrap().is_some();
+                exited || std::net::TcpStream::connect(addr).is_ok()
+            });
+            // Listening, and it is ours: still running a moment after the connect (a binary
+            // that cannot bind exits within a millisecond or two).
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            (!exited && child.try_wait().unwrap().is_none()).then_some((child, addr))
+        })
+        .expect("the binary never listened");
     for fd in 0..3 {
         let target = std::fs::read_link(format!("/proc/{}/fd/{fd}", child.id())).unwrap();
         assert_eq!(target, std::path::Path::new("/dev/null"), "fd {fd}");
