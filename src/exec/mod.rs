@@ -14,7 +14,7 @@ mod proxy;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -37,13 +37,9 @@ pub(crate) fn run(config: Config, name: &str) -> i32 {
         );
         return 1;
     }
-    let mut cmd = Command::new(&app.command[0]);
     let port_text = port.to_string();
-    cmd.args(&app.command[1..]).stdin(Stdio::null());
-    for var in ["PORT", "FC_CUSTOM_LISTEN_PORT", "FC_SERVER_PORT"] {
-        cmd.env(var, &port_text);
-    }
-    let child = match Child::spawn(cmd) {
+    let vars = ["PORT", "FC_CUSTOM_LISTEN_PORT", "FC_SERVER_PORT"].map(|v| (v, &*port_text));
+    let child = match Child::start(&app.command, &vars) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{name}: cannot start the app `{shown}`: {e}");

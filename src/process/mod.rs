@@ -41,7 +41,7 @@ pub use ready::{NotReady, Ready};
 pub use reaper::reap_orphans;
 use reaper::{register, REAPER};
 pub use signal::{catch_stop_signals, stop_requested, Signal};
-use spawner::spawner;
+use spawner::{spawner, Started};
 
 /// How [`Child::stop`] went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,14 +121,45 @@ impl Child {
     pub fn spawn(mut cmd: Command) -> io::Result<Child> {
         cmd.process_group(0);
         sys::die_with_parent(&mut cmd, sys::SIGKILL);
+        Child::start_with(move || {
+            let mut c = cmd.spawn()?;
+            Ok(Started {
+                pid: c.id(),
+                stdout: c.stdout.take(),
+                stderr: c.stderr.take(),
+            })
+        })
+    }
+
+    /// Starts `argv` (the program searched on `PATH`) with this process's environment plus
+    /// `vars`, stdin from `/dev/null`, stdout and stderr inherited: what exec mode's app
+    /// gets, with what [`Child::spawn`] gives (its own process group, SIGKILL when the
+    /// starting thread ends), but without a `fork` (`sys::spawn`, on the cold-start path).
+    pub(crate) fn start(argv: &[String], vars: &[(&str, &str)]) -> io::Result<Child> {
+        let argv = argv.to_vec();
+        let vars: Vec<(String, String)> = vars.iter().map(|&(k, v)| (k.into(), v.into())).collect();
+        Child::start_with(move || {
+            let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (&**k, &**v)).collect();
+            let pid = sys::spawn::spawn(&argv, &vars, sys::SIGKILL)?;
+            Ok(Started {
+                pid,
+                stdout: None,
+                stderr: None,
+            })
+        })
+    }
+
+    /// Runs a start on this thread if it is the main one, else on the spawner thread (the
+    /// parent-death signal follows the thread that starts), and registers the child.
+    fn start_with(job: impl FnOnce() -> io::Result<Started> + Send + 'static) -> io::Result<Child> {
         let started = Instant::now();
-        let mut child = if sys::is_main_thread() {
-            cmd.spawn()?
+        let s = if sys::is_main_thread() {
+            job()?
         } else {
-            spawner()?.send(cmd)?
+            spawner()?.send(Box::new(job))?
         };
         let entry = Arc::new(Entry {
-            pid: child.id(),
+            pid: s.pid,
             state: Mutex::new(State {
                 status: None,
                 on_exit: None,
@@ -139,8 +170,8 @@ impl Child {
         Ok(Child {
             entry,
             started,
-            stdout: child.stdout.take(),
-            stderr: child.stderr.take(),
+            stdout: s.stdout,
+            stderr: s.stderr,
         })
     }
 

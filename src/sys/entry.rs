@@ -17,7 +17,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 
 extern "C" {
-    static environ: *const *const c_char;
+    pub(super) static environ: *const *const c_char;
     fn signal(signum: i32, handler: usize) -> usize;
     fn poll(fds: *mut PollFd, nfds: u64, timeout: i32) -> i32;
     fn open(path: *const c_char, flags: i32, ...) -> i32;

@@ -7,7 +7,8 @@
 //! groups, waiting for children without and with reaping (`waitid` with `WNOWAIT`,
 //! `waitpid`), and the parent-death signal a child sets between `fork` and `exec`; in
 //! [`entry`], the process entry point that skips std's runtime set-up; in [`poll`], the
-//! readiness set (`epoll`) idle connections wait in.
+//! readiness set (`epoll`) idle connections wait in; in [`spawn`], starting a program
+//! without a `fork` (exec mode's app).
 //! The project takes no `libc` crate: the few functions are declared here, with the
 //! x86_64/aarch64 Linux constants they need. Nothing here decides policy; the server and
 //! the `process` module do.
@@ -16,6 +17,7 @@
 
 pub(crate) mod entry;
 pub(crate) mod poll;
+pub(crate) mod spawn;
 
 use std::io;
 use std::os::fd::RawFd;
