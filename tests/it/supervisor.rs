@@ -2,7 +2,7 @@
 //! readiness by TCP and by HTTP path, a child that exits or never gets ready, the stop
 //! sequence on a well-behaved and on a stubborn child (its whole group), the exit watcher,
 //! starting from a short-lived thread, and a supervisor killed with SIGKILL leaving no
-//! orphan.
+//! orphan (fc-local's `Command` starts, and exec mode's fork-free one).
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::Command;
@@ -276,4 +276,45 @@ fn as_pid_1_the_supervisor_reaps_orphans() {
     assert!(up, "fc-local did not start its function");
     assert!(local.is_some(), "no fc-local under unshare");
     assert!(zombies.is_empty(), "zombies left: {zombies:?}");
+}
+
+#[test]
+fn exec_modes_app_dies_with_a_sigkilled_runtime() {
+    // Exec mode starts its app without a fork (`sys::spawn`): the app still gets its own
+    // process group, stdin at end of file, the port variables, and the parent-death
+    // signal. The app here never listens, so fc-runtime waits for it (its ready timeout
+    // is long) and is SIGKILLed meanwhile.
+    let dir = std::env::temp_dir().join(format!("fcrt-exec-kill-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let seen = dir.join("seen");
+    let script = format!(
+        "read -r _ _ _ _ g _ < /proc/$$/stat; read x; echo \"$g $$ [$x] $PORT\" > {}; exec sleep 30",
+        seen.display()
+    );
+    let mut runtime = runtime_on(free_addr())
+        .args(["--app-port", "18431", "--", "sh", "-c", &script])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(within(Duration::from_secs(5), || std::fs::read_to_string(
+        &seen
+    )
+    .is_ok_and(|s| s.ends_with('\n'))));
+    let line = std::fs::read_to_string(&seen).unwrap();
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(fields.len(), 4, "{line:?}");
+    assert_eq!(
+        fields[0], fields[1],
+        "the app leads its own process group: {line:?}"
+    );
+    assert_eq!(&fields[2..], ["[]", "18431"], "{line:?}");
+    let pid: u32 = fields[1].parse().unwrap();
+    assert!(alive(pid));
+    runtime.kill().unwrap();
+    runtime.wait().unwrap();
+    assert!(
+        within(Duration::from_secs(3), || !alive(pid)),
+        "the app outlived its SIGKILLed fc-runtime"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
