@@ -16,6 +16,8 @@ use std::os::unix::ffi::OsStringExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 
+use super::SIGPIPE;
+
 extern "C" {
     pub(super) static environ: *const *const c_char;
     fn signal(signum: i32, handler: usize) -> usize;
@@ -30,7 +32,6 @@ struct PollFd {
     revents: i16,
 }
 
-const SIGPIPE: i32 = 13;
 const SIG_IGN: usize = 1;
 const POLLNVAL: i16 = 0x20;
 const O_RDWR: i32 = 2;

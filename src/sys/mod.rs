@@ -97,6 +97,7 @@ pub fn with_stop_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
 
 /// SIGINT.
 pub const SIGINT: i32 = 2;
+const SIGPIPE: i32 = 13;
 /// SIGKILL.
 pub const SIGKILL: i32 = 9;
 /// SIGTERM.

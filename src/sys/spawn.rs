@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 use super::entry::environ;
 use super::{__errno_location, prctl, pthread_sigmask, signal, waitpid, SigSet};
-use super::{SIGINT, SIGTERM, SIG_BLOCK, SIG_SETMASK};
+use super::{PR_SET_PDEATHSIG, SIGINT, SIGPIPE, SIGTERM, SIG_BLOCK, SIG_SETMASK};
 
 extern "C" {
     fn clone(
@@ -37,9 +37,7 @@ extern "C" {
 const CLONE_VM: i32 = 0x100;
 const CLONE_VFORK: i32 = 0x4000;
 const SIGCHLD: i32 = 17;
-const SIGPIPE: i32 = 13;
 const SIG_DFL: usize = 0;
-const PR_SET_PDEATHSIG: i32 = 1;
 /// The child's stack: it makes a handful of calls, `execvpe`'s path buffer the largest
 /// (PATH_MAX plus a name).
 const STACK: usize = 32 * 1024;
