@@ -129,7 +129,7 @@ impl Room {
             Ok(()) => Ok(()),
             Err(e) => {
                 log::warn!("cannot watch an idle connection: {e}; closing it");
-                match self.remove(slot, Some(generation)) {
+                match self.remove(slot, generation) {
                     Some(conn) => Err(conn),
                     None => Ok(()),
                 }
@@ -137,11 +137,11 @@ impl Room {
         }
     }
 
-    /// Takes out the entry at `slot` (of this generation, if given).
-    fn remove(&self, slot: usize, generation: Option<u32>) -> Option<Conn> {
+    /// Takes out the entry at `slot` if it is still of this generation.
+    fn remove(&self, slot: usize, generation: u32) -> Option<Conn> {
         let mut e = self.lock();
         let place = e.by_fd.get_mut(slot)?;
-        if generation.is_some_and(|g| place.as_ref().is_some_and(|x| x.generation != g)) {
+        if place.as_ref()?.generation != generation {
             return None;
         }
         let entry = place.take()?;
@@ -161,7 +161,7 @@ impl Room {
             match set.wait(timeout) {
                 Ok(Ready::Token(t)) => {
                     let (slot, generation) = ((t & 0xffff_ffff) as usize, (t >> 32) as u32);
-                    if let Some(conn) = self.remove(slot, Some(generation)) {
+                    if let Some(conn) = self.remove(slot, generation) {
                         return Take::Conn(conn);
                     }
                     // Closed meanwhile (idle, evicted, drained): not ours to serve.
