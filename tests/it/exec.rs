@@ -5,6 +5,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -16,12 +17,25 @@ const LOCAL: &str = env!("CARGO_BIN_EXE_fc-local");
 const APPS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/apps");
 const PEERS_JSON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/build/peers.json");
 
+/// A free port for a server that binds it later (fc-runtime's port after its app is
+/// ready, the app's own): picked below the kernel's ephemeral range, so no port-0 bind of
+/// the tests running meanwhile (servers and clients alike) can take it first; spread by
+/// process id and a counter so concurrent tests pick different ones.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32768);
+    let (base, span) = (10_000, ephemeral.saturating_sub(10_000).max(1000));
+    for _ in 0..1000 {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = base + (std::process::id().wrapping_mul(97) + n.wrapping_mul(7919)) % span;
+        if TcpListener::bind(("127.0.0.1", port as u16)).is_ok() {
+            return port as u16;
+        }
+    }
+    panic!("no free port below {ephemeral}")
 }
 
 /// fc-runtime in exec mode, its output collected line by line.

@@ -291,8 +291,9 @@ fn exec_modes_app_dies_with_a_sigkilled_runtime() {
         "read -r _ _ _ _ g _ < /proc/$$/stat; read x; echo \"$g $$ [$x] $PORT\" > {}; exec sleep 30",
         seen.display()
     );
+    let app_port = crate::exec::free_port().to_string();
     let mut runtime = runtime_on(free_addr())
-        .args(["--app-port", "18431", "--", "sh", "-c", &script])
+        .args(["--app-port", &app_port, "--", "sh", "-c", &script])
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -307,7 +308,7 @@ fn exec_modes_app_dies_with_a_sigkilled_runtime() {
         fields[0], fields[1],
         "the app leads its own process group: {line:?}"
     );
-    assert_eq!(&fields[2..], ["[]", "18431"], "{line:?}");
+    assert_eq!(&fields[2..], ["[]", app_port.as_str()], "{line:?}");
     let pid: u32 = fields[1].parse().unwrap();
     assert!(alive(pid));
     runtime.kill().unwrap();
