@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::process::{self, Child, NotReady, Ready, Stopped};
+use crate::process::{self, Child, Lookout, NotReady, Ready, Stopped};
 use crate::server::{Server, ShutdownHandle};
 use proxy::Proxy;
 
@@ -30,8 +30,9 @@ pub(crate) fn run(config: Config, name: &str) -> i32 {
     let shown = app.command.join(" ");
     let port = app.port_for(config.port);
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    // Readiness by connect would be fooled by another server already on the app's port.
-    if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok() {
+    // Readiness would be fooled by another server already on the app's port.
+    let lookout = Lookout::new();
+    if lookout.taken(&addr) {
         eprintln!(
             "{name}: the app port {port} is in use by another process: pick one with --app-port"
         );
@@ -68,7 +69,7 @@ pub(crate) fn run(config: Config, name: &str) -> i32 {
         None => Ready::Tcp(addr),
     };
     let (took, probe) =
-        match child.wait_ready_connected(&ready, child.started() + app.ready_timeout) {
+        match child.wait_ready_looking(&ready, child.started() + app.ready_timeout, &lookout) {
             Ok(ready) => ready,
             Err(NotReady::Stopped) => {
                 stop_app(&child, config.grace);

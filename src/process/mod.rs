@@ -37,6 +37,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::sys;
+pub(crate) use ready::Lookout;
 pub use ready::{NotReady, Ready};
 pub use reaper::reap_orphans;
 use reaper::{register, REAPER};
@@ -233,7 +234,7 @@ impl Child {
     /// Waits until `ready` says it serves, polling fast at first (from 50 µs, backing off
     /// to 5 ms). `Ok`: how long after the start it became ready.
     pub fn wait_ready(&self, ready: &Ready, deadline: Instant) -> Result<Duration, NotReady> {
-        ready::wait(self, ready, deadline).map(|(took, _)| took)
+        ready::wait(self, ready, deadline, &Lookout::new()).map(|(took, _)| took)
     }
 
     /// [`Child::wait_ready`], keeping the connection of a [`Ready::Tcp`] probe that found
@@ -244,7 +245,18 @@ impl Child {
         ready: &Ready,
         deadline: Instant,
     ) -> Result<(Duration, Option<std::net::TcpStream>), NotReady> {
-        ready::wait(self, ready, deadline)
+        ready::wait(self, ready, deadline, &Lookout::new())
+    }
+
+    /// [`Child::wait_ready_connected`] looking out with `lookout` (made before the child
+    /// started, to see whether its port was taken).
+    pub(crate) fn wait_ready_looking(
+        &self,
+        ready: &Ready,
+        deadline: Instant,
+        lookout: &Lookout,
+    ) -> Result<(Duration, Option<std::net::TcpStream>), NotReady> {
+        ready::wait(self, ready, deadline, lookout)
     }
 
     /// Sends `sig` to its whole process group. After the leader exited, what is left of

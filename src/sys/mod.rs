@@ -8,13 +8,15 @@
 //! `waitpid`), and the parent-death signal a child sets between `fork` and `exec`; in
 //! [`entry`], the process entry point that skips std's runtime set-up; in [`poll`], the
 //! readiness set (`epoll`) idle connections wait in; in [`spawn`], starting a program
-//! without a `fork` (exec mode's app).
+//! without a `fork` (exec mode's app); in [`diag`], whether something listens on a port,
+//! asked of the kernel.
 //! The project takes no `libc` crate: the few functions are declared here, with the
 //! x86_64/aarch64 Linux constants they need. Nothing here decides policy; the server and
 //! the `process` module do.
 
 #![allow(unsafe_code)]
 
+pub(crate) mod diag;
 pub(crate) mod entry;
 pub(crate) mod poll;
 pub(crate) mod spawn;
