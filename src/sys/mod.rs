@@ -112,6 +112,7 @@ const WNOWAIT: i32 = 0x0100_0000;
 const P_ALL: u32 = 0;
 const P_PID: u32 = 1;
 const PR_SET_PDEATHSIG: i32 = 1;
+const PR_SET_TIMERSLACK: i32 = 29;
 const ECHILD: i32 = 10;
 const EAGAIN: i32 = 11;
 const MSG_PEEK: i32 = 2;
@@ -319,6 +320,16 @@ pub fn reap(pid: u32) -> io::Result<Option<ExitStatus>> {
     }
 }
 
+/// Sets this thread's timer slack, how late the kernel may end a sleep to batch wake-ups
+/// (`PR_SET_TIMERSLACK`, 50 µs by default); `None` restores the default.
+pub fn set_timer_slack(slack: Option<std::time::Duration>) {
+    let ns = slack.map_or(0, |d| d.as_nanos().clamp(1, u64::MAX as u128) as u64);
+    // SAFETY: `prctl(PR_SET_TIMERSLACK)` takes plain integers and touches no memory.
+    unsafe {
+        prctl(PR_SET_TIMERSLACK, ns, 0, 0, 0);
+    }
+}
+
 /// Makes the child that `cmd` starts receive `sig` when the thread that spawned it ends
 /// (`PR_SET_PDEATHSIG`), and exit at once if its parent is already gone by the time it
 /// runs (the race the man page warns about).
@@ -365,6 +376,22 @@ mod tests {
             let nproc: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
             assert_eq!(n, nproc, "nproc counts the same mask");
         }
+    }
+
+    #[test]
+    fn timer_slack_is_set_for_this_thread_and_restored() {
+        std::thread::spawn(|| {
+            // SAFETY: `gettid` takes no arguments and cannot fail.
+            let file = format!("/proc/{}/timerslack_ns", unsafe { gettid() });
+            let slack = || std::fs::read_to_string(&file).unwrap();
+            let default = slack();
+            set_timer_slack(Some(std::time::Duration::from_micros(1)));
+            assert_eq!(slack().trim(), "1000");
+            set_timer_slack(None);
+            assert_eq!(slack(), default);
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]
