@@ -62,7 +62,10 @@ pub struct Options {
     /// Before blocking for an answer, watch the socket this long first (a peek per turn),
     /// when no other call of this client is waiting: a server on the same host often
     /// answers within it, and the caller saves a sleep and a wake-up (tens of µs on a busy
-    /// host). Zero (the default): block at once.
+    /// host). Not on a connection's first exchange: a server's first answer on a new
+    /// connection (a thread or task to start, code run for the first time) rarely comes
+    /// that fast, and on a small instance the watching takes the CPU the server needs.
+    /// Zero (the default): block at once.
     pub spin: Duration,
 }
 
@@ -239,7 +242,8 @@ impl Client {
         let idle_for = conn.idle_since.elapsed();
         let mut touched = false;
         let _waiting = Waiting::enter(&self.waiting);
-        let spin = match _waiting.alone {
+        // Watching pays off on a connection that answered before (see `Options::spin`).
+        let spin = match _waiting.alone && !fresh {
             true => self.opts.spin,
             false => Duration::ZERO,
         };
