@@ -279,7 +279,31 @@ fn loopback(port: u16) -> SocketAddr {
     SocketAddr::from((Ipv4Addr::LOCALHOST, port))
 }
 
+/// A port for an instance to listen on: free when picked, and below the kernel's ephemeral
+/// range (`ip_local_port_range`), where port-0 binds and outgoing connections draw from, so
+/// none made while the function starts (by us or any other process) takes it first. (A
+/// port-0 pick was taken so under parallel tests, and the health check met another server.)
+/// Spread by process, time and a counter; port 0's pick if nothing below is free.
 fn free_port() -> std::io::Result<u16> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32_768);
+    let (base, span) = (10_000, low.saturating_sub(10_000).max(1_000));
+    let time = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .subsec_nanos();
+    let seed = std::process::id().wrapping_mul(2_654_435_761) ^ time;
+    for _ in 0..200 {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = (base + seed.wrapping_add(n.wrapping_mul(7_919)) % span) as u16;
+        if TcpListener::bind((Ipv4Addr::UNSPECIFIED, port)).is_ok() {
+            return Ok(port);
+        }
+    }
     Ok(TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0))?
         .local_addr()?
         .port())
@@ -287,4 +311,29 @@ fn free_port() -> std::io::Result<u16> {
 
 fn instance_id() -> String {
     format!("c-{}", &request_id().replace('-', "")[..24])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picked_ports_are_free_distinct_and_below_the_ephemeral_range() {
+        let low: u16 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let picks: Vec<u16> = (0..20).map(|_| free_port().unwrap()).collect();
+        for &p in &picks {
+            assert!((10_000..low.max(11_000)).contains(&p), "{p} (ephemeral from {low})");
+            TcpListener::bind((Ipv4Addr::UNSPECIFIED, p)).expect("free");
+        }
+        let mut distinct = picks.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), picks.len(), "{picks:?}");
+    }
 }
