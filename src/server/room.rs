@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::sys;
 use crate::sys::poll::{Readiness, Ready};
 
 /// A connection between turns on a worker: the socket and the timeouts in force on it (so a
@@ -182,13 +183,18 @@ impl Room {
         gone.len()
     }
 
-    /// Closes the connection parked longest; `false` if none is.
+    /// Closes the connection parked longest that has no request waiting (one whose bytes
+    /// arrived is about to be taken: closing it would lose a request a client sent);
+    /// `false` if none is.
     pub(super) fn close_oldest(&self) -> bool {
         let mut e = self.lock();
         let oldest = e
             .by_fd
             .iter_mut()
-            .filter(|x| x.is_some())
+            .filter(|x| {
+                x.as_ref()
+                    .is_some_and(|x| !sys::bytes_waiting(x.conn.stream.as_raw_fd()))
+            })
             .min_by_key(|x| x.as_ref().map(|x| x.since));
         match oldest.and_then(Option::take) {
             Some(entry) => {
@@ -307,6 +313,33 @@ mod tests {
     }
 
     #[test]
+    fn freeing_a_descriptor_never_closes_a_connection_with_a_request_waiting() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let room = Room::default();
+        // (parked oldest first: what its client did; whether it is the one closed)
+        let table: [(&[u8], bool); 3] = [(b"GET / HTTP/1.1\r\n", false), (b"", true), (b"", false)];
+        let mut clients = Vec::new();
+        for (sent, _) in table {
+            let (mut c, conn) = pair(&l);
+            c.write_all(sent).unwrap();
+            assert!(room.park(conn).is_ok());
+            clients.push(c);
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(room.close_oldest());
+        for (c, (sent, closed)) in clients.iter_mut().zip(table) {
+            c.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+            let ended = matches!(c.read(&mut [0u8; 8]), Ok(0));
+            assert_eq!(ended, closed, "sent {sent:?}");
+        }
+        assert_eq!(room.len(), 2);
+        assert!(room.close_oldest(), "the newer idle one");
+        assert!(!room.close_oldest(), "only the one with a request is left");
+        assert_eq!(room.len(), 1);
+    }
+
+    #[test]
     fn a_stale_report_is_not_served() {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let room = Room::default();
@@ -315,7 +348,7 @@ mod tests {
         a.write_all(b"x").unwrap();
         std::thread::sleep(Duration::from_millis(5));
         // Closed between the readiness report and the take: the report is stale.
-        assert!(room.close_oldest());
+        assert_eq!(room.close_idle(Instant::now()), 1);
         assert!(taken(&room).is_none());
     }
 }

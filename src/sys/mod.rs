@@ -229,6 +229,14 @@ pub fn idle_socket_unusable(fd: RawFd) -> bool {
     true
 }
 
+/// True when bytes have arrived on `fd` and wait to be read (a peek, as above; the end of
+/// the stream or an error is not bytes).
+pub fn bytes_waiting(fd: RawFd) -> bool {
+    let mut byte = 0u8;
+    // SAFETY: as in `idle_socket_unusable`: a valid 1-byte buffer, a non-blocking peek.
+    unsafe { recv(fd, &mut byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0 }
+}
+
 // ---- Processes -------------------------------------------------------------------------
 
 /// Sends `sig` to process `pid` (`group`: to the process group `pid` leads).

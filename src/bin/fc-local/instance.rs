@@ -328,7 +328,10 @@ mod tests {
             .unwrap();
         let picks: Vec<u16> = (0..20).map(|_| free_port().unwrap()).collect();
         for &p in &picks {
-            assert!((10_000..low.max(11_000)).contains(&p), "{p} (ephemeral from {low})");
+            assert!(
+                (10_000..low.max(11_000)).contains(&p),
+                "{p} (ephemeral from {low})"
+            );
             TcpListener::bind((Ipv4Addr::UNSPECIFIED, p)).expect("free");
         }
         let mut distinct = picks.clone();
