@@ -65,7 +65,9 @@ pub(super) fn wants_upgrade(h: &Headers) -> bool {
 /// (`Upgrade` kept when `upgrade`), and one `x-fc-request-id`, `request_id`.
 pub(super) fn to_app(h: &Headers, request_id: &str, upgrade: bool) -> Headers {
     let named = connection_tokens(h);
-    let mut out = Headers::with_capacity(h.len() + 2, 0, 0);
+    // Room for every field kept and the two added, so nothing grows on the way.
+    let (names, values) = h.byte_len();
+    let mut out = Headers::with_capacity(h.len() + 2, names + 25, values + request_id.len() + 7);
     for (n, v) in h.iter() {
         let keep_upgrade = upgrade && n.eq_ignore_ascii_case("upgrade");
         if (hop_by_hop(n, &named) && !keep_upgrade)
@@ -89,7 +91,8 @@ pub(super) fn to_app(h: &Headers, request_id: &str, upgrade: bool) -> Headers {
 /// dropped without a warning.
 pub(super) fn from_app(h: &Headers, switching: bool) -> Headers {
     let named = connection_tokens(h);
-    let mut out = Headers::with_capacity(h.len(), 0, 0);
+    let (names, values) = h.byte_len();
+    let mut out = Headers::with_capacity(h.len(), names, values);
     for (n, v) in h.iter() {
         let keep_upgrade = switching && n.eq_ignore_ascii_case("upgrade");
         let fc = n.len() >= 5 && n.as_bytes()[..5].eq_ignore_ascii_case(b"x-fc-");

@@ -50,6 +50,12 @@ impl Headers {
         }
     }
 
+    /// Bytes of all names and of all values: what a map holding the same fields needs
+    /// (see [`Headers::with_capacity`]).
+    pub(crate) fn byte_len(&self) -> (usize, usize) {
+        (self.names.len(), self.values.len())
+    }
+
     /// Number of fields (a name sent twice counts twice).
     pub fn len(&self) -> usize {
         self.index.len()

@@ -64,7 +64,11 @@ fn parse_with<'b>(
         Some(0) => Version::Http10,
         _ => Version::Http11,
     };
-    let mut headers = Headers::with_capacity(r.headers.len(), 0, 0);
+    let (names, values) = r
+        .headers
+        .iter()
+        .fold((0, 0), |(n, v), h| (n + h.name.len(), v + h.value.len()));
+    let mut headers = Headers::with_capacity(r.headers.len(), names, values);
     let mut fields = Fields::default();
     for h in r.headers.iter() {
         fields.note(h.name, h.value)?;
