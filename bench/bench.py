@@ -315,11 +315,17 @@ def load(subjects):
             servers[n] = (p, port)
             rows[n] = {"idle_rss": tree_rss(p.pid, "VmRSS"), "idle_anon": tree_rss(p.pid, "RssAnon"),
                        "idle_file": tree_rss(p.pid, "RssFile"), "passes": [], "c1": []}
+        def alive(n):
+            code = servers[n][0].poll()
+            if code is not None:
+                raise RuntimeError(f"{n} exited during the throughput passes (status {code})")
         for i in range(PASSES):
             order = names if i % 2 == 0 else names[::-1]
             for n in order:
+                alive(n)
                 rows[n]["passes"].append(wrk(servers[n][1]))
             for n in order:
+                alive(n)
                 rows[n]["c1"].append(wrk(servers[n][1], conns=1, secs=max(2, WRK_SECS // 2)))
             log(f"throughput: pass {i + 1}/{PASSES}")
         for n in names:

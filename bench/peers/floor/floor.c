@@ -86,9 +86,11 @@ static void *serve(void *arg) {
         if (markers) marker("End", id, id_len);
         char hdr[128];
         int h = snprintf(hdr, sizeof hdr, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\nHello, ", body + 7);
-        if (write(fd, hdr, (size_t)h) < 0) goto done;
+        /* send(MSG_NOSIGNAL), not write: a client gone mid-answer must not kill the
+           process with SIGPIPE (wrk closing its connections at the end of a pass did). */
+        if (send(fd, hdr, (size_t)h, MSG_NOSIGNAL) < 0) goto done;
         for (size_t off = 0; off < body;) {
-            ssize_t n = write(fd, buf + head + off, body - off);
+            ssize_t n = send(fd, buf + head + off, body - off, MSG_NOSIGNAL);
             if (n <= 0) goto done;
             off += (size_t)n;
         }
