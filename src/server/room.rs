@@ -188,15 +188,18 @@ impl Room {
     /// `false` if none is.
     pub(super) fn close_oldest(&self) -> bool {
         let mut e = self.lock();
-        let oldest = e
-            .by_fd
-            .iter_mut()
-            .filter(|x| {
-                x.as_ref()
-                    .is_some_and(|x| !sys::bytes_waiting(x.conn.stream.as_raw_fd()))
-            })
-            .min_by_key(|x| x.as_ref().map(|x| x.since));
-        match oldest.and_then(Option::take) {
+        // Oldest first, peeking only until one is idle (usually the first): not a system
+        // call per parked connection under the lock, on a path a connection flood takes.
+        let mut by_age: Vec<(Instant, usize)> = (e.by_fd.iter().enumerate())
+            .filter_map(|(slot, x)| x.as_ref().map(|x| (x.since, slot)))
+            .collect();
+        by_age.sort_unstable();
+        let idle = by_age.into_iter().map(|(_, slot)| slot).find(|&slot| {
+            e.by_fd[slot]
+                .as_ref()
+                .is_some_and(|x| !sys::bytes_waiting(x.conn.stream.as_raw_fd()))
+        });
+        match idle.and_then(|slot| e.by_fd[slot].take()) {
             Some(entry) => {
                 self.parked.fetch_sub(1, Ordering::SeqCst);
                 drop(e);
