@@ -190,15 +190,19 @@ impl Room {
         let mut e = self.lock();
         // Oldest first, peeking only until one is idle (usually the first): not a system
         // call per parked connection under the lock, on a path a connection flood takes.
-        let mut by_age: Vec<(Instant, usize)> = (e.by_fd.iter().enumerate())
-            .filter_map(|(slot, x)| x.as_ref().map(|x| (x.since, slot)))
-            .collect();
-        by_age.sort_unstable();
-        let idle = by_age.into_iter().map(|(_, slot)| slot).find(|&slot| {
-            e.by_fd[slot]
-                .as_ref()
-                .is_some_and(|x| !sys::bytes_waiting(x.conn.stream.as_raw_fd()))
-        });
+        let mut waiting: Vec<usize> = Vec::new();
+        let idle = loop {
+            let oldest = (e.by_fd.iter().enumerate())
+                .filter(|(slot, x)| x.is_some() && !waiting.contains(slot))
+                .min_by_key(|(_, x)| x.as_ref().map(|x| x.since));
+            match oldest {
+                None => break None,
+                Some((slot, Some(x))) if sys::bytes_waiting(x.conn.stream.as_raw_fd()) => {
+                    waiting.push(slot)
+                }
+                Some((slot, _)) => break Some(slot),
+            }
+        };
         match idle.and_then(|slot| e.by_fd[slot].take()) {
             Some(entry) => {
                 self.parked.fetch_sub(1, Ordering::SeqCst);
